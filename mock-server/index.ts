@@ -1,0 +1,19 @@
+/**
+ * `ky-token-refresh/mock-server`: the documented auth protocol as a fetch app,
+ * and the same app behind MSW handlers. Runtime-neutral: runs in Node, in
+ * browsers (with `setupWorker`), Deno, Bun and workers. The Node HTTP server
+ * lives in `ky-token-refresh/mock-server/node`.
+ */
+export { type AuthApp, type CookieChannel, createAuthApp, REFRESH_COOKIE } from './app.ts'
+export {
+  type AuthHandlers,
+  type AuthHandlersOptions,
+  type AuthRoute,
+  createAuthHandlers,
+  type RecordedRequest,
+  REFRESH_ROUTES,
+  type RefreshFailure,
+} from './handlers.ts'
+export { type AuthAppOptions, DEMO_USER, type DemoUser } from './options.ts'
+export { type AuthProfile, type ProfileName, profiles, type RefreshTransport } from './profiles.ts'
+export { type AuthStore, createMemoryStore, type FamilyHead, type StoredUser, type TokenFamily } from './store.ts'

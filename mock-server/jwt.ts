@@ -1,0 +1,101 @@
+/**
+ * HS256 JSON Web Tokens on Web Crypto, strict by construction (RFC 8725):
+ * the algorithm is pinned, the `typ` header is explicit and checked, `crit` is
+ * refused, and the signature is compared by `crypto.subtle.verify`.
+ * Access and refresh tokens use different keys *and* different `typ` values,
+ * so neither can ever be accepted as the other.
+ */
+
+export type TokenType = 'at+jwt' | 'rt+jwt'
+
+export type Claims = Record<string, unknown> & {
+  sub: string
+  iat: number
+  exp: number
+}
+
+export interface Hs256 {
+  sign(typ: TokenType, claims: Record<string, unknown>): Promise<string>
+  /** The claims of a valid, unexpired token of type `typ`, or `undefined`. */
+  verify(token: string, typ: TokenType, nowSeconds: number): Promise<Claims | undefined>
+}
+
+const MAX_TOKEN_LENGTH = 4096
+const JWS_COMPACT = /^[\w-]+\.[\w-]+\.[\w-]{43}$/
+const encoder = new TextEncoder()
+const decoder = new TextDecoder('utf-8', { fatal: true })
+
+export function base64url(bytes: Uint8Array): string {
+  let binary = ''
+  for (const byte of bytes) binary += String.fromCharCode(byte)
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+}
+
+function fromBase64url(text: string): Uint8Array<ArrayBuffer> | undefined {
+  try {
+    const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'))
+    return Uint8Array.from(binary, (char) => char.charCodeAt(0))
+  } catch {
+    return undefined
+  }
+}
+
+function parseObject(segment: string): Record<string, unknown> | undefined {
+  const bytes = fromBase64url(segment)
+  if (!bytes) return undefined
+  try {
+    const value: unknown = JSON.parse(decoder.decode(bytes))
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function encodeSegment(value: object): string {
+  return base64url(encoder.encode(JSON.stringify(value)))
+}
+
+export function createHs256(secret: string): Hs256 {
+  const key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+    'verify',
+  ])
+
+  return {
+    async sign(typ, claims) {
+      const signingInput = `${encodeSegment({ alg: 'HS256', typ })}.${encodeSegment(claims)}`
+      const signature = await crypto.subtle.sign('HMAC', await key, encoder.encode(signingInput))
+      return `${signingInput}.${base64url(new Uint8Array(signature))}`
+    },
+
+    async verify(token, typ, nowSeconds) {
+      if (token.length > MAX_TOKEN_LENGTH || !JWS_COMPACT.test(token)) return undefined
+      const [headerSegment = '', payloadSegment = '', signatureSegment = ''] = token.split('.')
+      const header = parseObject(headerSegment)
+      // Exact, case-sensitive comparison: "none", "None", "HS512", "RS256"... all fail here.
+      if (!header || header.alg !== 'HS256' || header.typ !== typ || 'crit' in header) return undefined
+      const signature = fromBase64url(signatureSegment)
+      if (!signature) return undefined
+      const valid = await crypto.subtle.verify(
+        'HMAC',
+        await key,
+        signature,
+        encoder.encode(`${headerSegment}.${payloadSegment}`),
+      )
+      if (!valid) return undefined
+      const claims = parseObject(payloadSegment)
+      if (
+        !claims ||
+        typeof claims.sub !== 'string' ||
+        typeof claims.iat !== 'number' ||
+        typeof claims.exp !== 'number' ||
+        claims.exp <= nowSeconds
+      ) {
+        return undefined
+      }
+      return claims as Claims
+    },
+  }
+}

@@ -1,0 +1,163 @@
+import { base64url } from './jwt.ts'
+import { type AuthProfile, type ProfileName, profiles, type RefreshTransport } from './profiles.ts'
+import { type AuthStore, createMemoryStore } from './store.ts'
+
+export interface DemoUser {
+  readonly username: string
+  readonly password: string
+}
+
+/** Options of {@link createAuthApp}. Every one is optional; each default is listed. */
+export interface AuthAppOptions {
+  /**
+   * HS256 key of access tokens, at least 32 characters, different from `refreshSecret`.
+   * @default 32 random bytes per app (there is no fixed default secret)
+   */
+  accessSecret?: string | undefined
+  /**
+   * HS256 key of refresh tokens, at least 32 characters, different from `accessSecret`.
+   * @default 32 random bytes per app
+   */
+  refreshSecret?: string | undefined
+  /** Access-token lifetime in seconds. @default 900 */
+  accessTokenTtl?: number | undefined
+  /** Absolute lifetime of a refresh-token family in seconds; rotation never extends it. @default 604800 */
+  refreshTokenTtl?: number | undefined
+  /** How login delivers the refresh token, unless the profile fixes it. @default 'cookie' */
+  transport?: RefreshTransport | undefined
+  /** Observable behaviour: a profile name or a profile object. @default 'reference' */
+  profile?: ProfileName | AuthProfile | undefined
+  /** Seconds during which replaying the immediate parent returns the same successor. @default 10 */
+  reuseGraceSeconds?: number | undefined
+  /** Users and token families. @default createMemoryStore() */
+  store?: AuthStore | undefined
+  /** The server's clock, in milliseconds since the epoch. @default Date.now */
+  clock?: (() => number) | undefined
+  /** bcrypt cost factor, 4 to 15 (use 4 in tests). @default 10 */
+  bcryptCost?: number | undefined
+  /** The demo account of tutorial 000, or `false` for none. @default { username: 'user1', password: 'password123' } */
+  demoUser?: DemoUser | false | undefined
+  /**
+   * Origins, besides the server's own, allowed to send cookie-borne refresh and
+   * logout requests, and answered with CORS headers (credentials included).
+   * @default []
+   */
+  allowedOrigins?: readonly string[] | undefined
+  /** Path prefix of every route, such as `/api/auth`. @default '' */
+  basePath?: string | undefined
+  /** Largest accepted request body in bytes; larger ones get 413. @default 65536 */
+  maxBodyBytes?: number | undefined
+}
+
+export interface AppConfig {
+  readonly accessSecret: string
+  readonly refreshSecret: string
+  readonly accessTokenTtl: number
+  readonly refreshTokenTtl: number
+  readonly transport: RefreshTransport
+  readonly profile: AuthProfile
+  readonly reuseGraceMs: number
+  readonly store: AuthStore
+  readonly clock: () => number
+  readonly bcryptCost: number
+  readonly demoUser: DemoUser | false
+  readonly allowedOrigins: ReadonlySet<string>
+  readonly basePath: string
+  readonly maxBodyBytes: number
+}
+
+export const DEMO_USER: DemoUser = { username: 'user1', password: 'password123' }
+
+export function randomSecret(): string {
+  return base64url(crypto.getRandomValues(new Uint8Array(32)))
+}
+
+function fail(option: string, expectation: string): never {
+  throw new TypeError(`The \`${option}\` option must be ${expectation}`)
+}
+
+function integer(value: number | undefined, option: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback
+  if (!Number.isInteger(value) || value < min || value > max) fail(option, `an integer from ${min} to ${max}`)
+  return value
+}
+
+function secret(value: string | undefined, option: string): string {
+  if (value === undefined) return randomSecret()
+  if (typeof value !== 'string' || value.length < 32) fail(option, 'a string of at least 32 characters')
+  return value
+}
+
+function origin(value: unknown): string {
+  try {
+    if (typeof value === 'string') {
+      const url = new URL(value)
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value.replace(/\/$/, '')) {
+        return url.origin
+      }
+    }
+  } catch {}
+  return fail('allowedOrigins', 'an array of origins such as "http://localhost:5173"')
+}
+
+export function normalizeAppOptions(options: AuthAppOptions): AppConfig {
+  if (typeof options !== 'object' || options === null) throw new TypeError('The `options` argument must be an object')
+  const accessSecret = secret(options.accessSecret, 'accessSecret')
+  const refreshSecret = secret(options.refreshSecret, 'refreshSecret')
+  if (accessSecret === refreshSecret) fail('refreshSecret', 'different from `accessSecret`')
+
+  const profile = typeof options.profile === 'object' ? options.profile : profiles[options.profile ?? 'reference']
+  if (!profile) fail('profile', `one of ${Object.keys(profiles).join(', ')}, or a profile object`)
+
+  const transport = options.transport ?? 'cookie'
+  if (transport !== 'cookie' && transport !== 'body') fail('transport', '"cookie" or "body"')
+
+  const { demoUser = DEMO_USER } = options
+  if (
+    demoUser !== false &&
+    (typeof demoUser !== 'object' ||
+      demoUser === null ||
+      typeof demoUser.username !== 'string' ||
+      typeof demoUser.password !== 'string')
+  ) {
+    fail('demoUser', 'false or { username, password } strings')
+  }
+
+  if (options.clock !== undefined && typeof options.clock !== 'function') fail('clock', 'a function returning milliseconds')
+  if (options.allowedOrigins !== undefined && !Array.isArray(options.allowedOrigins)) {
+    fail('allowedOrigins', 'an array of origins such as "http://localhost:5173"')
+  }
+  const basePath = options.basePath ?? ''
+  if (typeof basePath !== 'string' || !/^(\/[\w.~-]+)*$/.test(basePath)) fail('basePath', 'a path such as "/api/auth"')
+
+  const store = options.store ?? createMemoryStore()
+  for (const method of [
+    'findUser',
+    'insertUser',
+    'findFamily',
+    'insertFamily',
+    'rotateFamily',
+    'revokeFamily',
+    'revokeAllFamilies',
+  ] as const) {
+    if (typeof store[method] !== 'function') fail('store', `an AuthStore (missing \`${method}\`)`)
+  }
+
+  return {
+    accessSecret,
+    refreshSecret,
+    accessTokenTtl: integer(options.accessTokenTtl, 'accessTokenTtl', 900, 1, 31_536_000),
+    refreshTokenTtl: integer(options.refreshTokenTtl, 'refreshTokenTtl', 604_800, 1, 315_360_000),
+    transport: profile.transport ?? transport,
+    profile,
+    reuseGraceMs: integer(options.reuseGraceSeconds, 'reuseGraceSeconds', 10, 0, 3600) * 1000,
+    store,
+    // Looked up on every call, so fake timers installed after creation still apply.
+    clock: options.clock ?? (() => Date.now()),
+    bcryptCost: integer(options.bcryptCost, 'bcryptCost', 10, 4, 15),
+    demoUser,
+    allowedOrigins: new Set((options.allowedOrigins ?? []).map(origin)),
+    basePath,
+    maxBodyBytes: integer(options.maxBodyBytes, 'maxBodyBytes', 65_536, 1, 16_777_216),
+  }
+}

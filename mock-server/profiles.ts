@@ -1,0 +1,96 @@
+/**
+ * Observable behaviours of the servers this SDK is tested against.
+ *
+ * `reference` is the protocol as the most careful providers run it. The other
+ * three reproduce what the documented tutorial servers actually answer (their
+ * statuses, whether they rotate, whether anything is ever revoked), so an app
+ * can be tested against what its real server does. Every profile answers
+ * bad input with a JSON 4xx: reproducing a crash is never useful.
+ */
+
+export type RefreshTransport = 'cookie' | 'body'
+
+export interface AuthProfile {
+  /** Where login puts the refresh token; `undefined` lets the `transport` option decide. */
+  readonly transport: RefreshTransport | undefined
+  /** A refresh returns a new refresh token (and the old one stops being the family head). */
+  readonly rotate: boolean
+  /** Reusing a rotated refresh token outside the grace window revokes its whole family. */
+  readonly detectReuse: boolean
+  /** Each rotated token gets a full new lifetime instead of inheriting the family's end. */
+  readonly slidingRefresh: boolean
+  /** `/logout` revokes the family server-side (not only the cookie). */
+  readonly revokeOnLogout: boolean
+  /** Status for an invalid or expired access token at `/protected`. */
+  readonly invalidAccessStatus: 401 | 403
+  /** Status for a refresh without any refresh token. */
+  readonly missingRefreshStatus: 400 | 401 | 403
+  /** Status for an invalid, expired, revoked or reused refresh token. */
+  readonly invalidRefreshStatus: 400 | 401 | 403
+  /** Status for wrong credentials at `/login`. */
+  readonly loginFailureStatus: 400 | 401
+  /** The `message` field of a `/protected` answer. */
+  readonly protectedMessage: string
+}
+
+/**
+ * The named profiles. `rotatingBody`, `staticCookie` and `staticBody` are the
+ * servers of tutorials 000, 001 and 002 respectively; the SDK has presets of
+ * the same names.
+ */
+export const profiles = {
+  /** Rotation with reuse detection, 401 + `WWW-Authenticate` on a bad access token, revocation on logout. */
+  reference: {
+    transport: undefined,
+    rotate: true,
+    detectReuse: true,
+    slidingRefresh: false,
+    revokeOnLogout: true,
+    invalidAccessStatus: 401,
+    missingRefreshStatus: 400,
+    invalidRefreshStatus: 400,
+    loginFailureStatus: 400,
+    protectedMessage: 'Welcome to the protected route',
+  },
+  /** Tutorial 000: `/login` and `/token`, refresh token in the body, rotated on every use, old ones never revoked. */
+  rotatingBody: {
+    transport: 'body',
+    rotate: true,
+    detectReuse: false,
+    slidingRefresh: true,
+    revokeOnLogout: false,
+    invalidAccessStatus: 403,
+    missingRefreshStatus: 401,
+    invalidRefreshStatus: 403,
+    loginFailureStatus: 400,
+    protectedMessage: 'Welcome to protected route!',
+  },
+  /** Tutorial 001: refresh token in an HttpOnly cookie, `/refresh` returns only an access token, `/logout` clears the cookie. */
+  staticCookie: {
+    transport: 'cookie',
+    rotate: false,
+    detectReuse: false,
+    slidingRefresh: false,
+    revokeOnLogout: false,
+    invalidAccessStatus: 403,
+    missingRefreshStatus: 401,
+    invalidRefreshStatus: 403,
+    loginFailureStatus: 400,
+    protectedMessage: 'You are authorized!',
+  },
+  /** Tutorial 002: `/refresh-token` with the refresh token in the body, returns only an access token. */
+  staticBody: {
+    transport: 'body',
+    rotate: false,
+    detectReuse: false,
+    slidingRefresh: false,
+    revokeOnLogout: false,
+    invalidAccessStatus: 403,
+    missingRefreshStatus: 403,
+    invalidRefreshStatus: 403,
+    loginFailureStatus: 400,
+    protectedMessage: 'You are authorized!',
+  },
+} as const satisfies Record<string, AuthProfile>
+
+export type ProfileName = keyof typeof profiles

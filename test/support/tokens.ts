@@ -1,0 +1,33 @@
+/** Test-side helpers to read and forge compact JWTs (never used by the code under test). */
+
+export function decodeSegment(segment: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(segment, 'base64url').toString('utf8')) as Record<string, unknown>
+}
+
+export function claimsOf(token: string): Record<string, unknown> {
+  return decodeSegment(token.split('.')[1] ?? '')
+}
+
+export function headerOf(token: string): Record<string, unknown> {
+  return decodeSegment(token.split('.')[0] ?? '')
+}
+
+const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+
+/** The token with its header replaced (signature kept, so it no longer matches). */
+export function withHeader(token: string, header: Record<string, unknown>): string {
+  const [, payload, signature] = token.split('.')
+  return `${encode(header)}.${payload}.${signature}`
+}
+
+/** The token with claims changed (signature kept, so it no longer matches). */
+export function withClaims(token: string, changes: Record<string, unknown>): string {
+  const [header, payload = '', signature] = token.split('.')
+  return `${header}.${encode({ ...decodeSegment(payload), ...changes })}.${signature}`
+}
+
+/** An unsigned `alg` token, as an attacker would send it: header, payload, empty or bogus signature. */
+export function unsigned(token: string, alg: string, signature = ''): string {
+  const [, payload] = token.split('.')
+  return `${encode({ alg, typ: headerOf(token).typ })}.${payload}.${signature}`
+}
