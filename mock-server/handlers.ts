@@ -13,6 +13,9 @@ export type AuthRoute = '/register' | '/login' | '/token' | '/refresh' | '/refre
 /** The three names of the one refresh operation. */
 export const REFRESH_ROUTES = ['/token', '/refresh', '/refresh-token'] as const satisfies readonly AuthRoute[]
 
+/** Statuses whose responses cannot have a body (the Response constructor throws otherwise). */
+const NULL_BODY_STATUSES = new Set([204, 205, 304])
+
 const ROUTES = [
   ['post', '/register'],
   ['post', '/login'],
@@ -25,7 +28,7 @@ const ROUTES = [
 
 /** How an injected refresh failure answers. */
 export type RefreshFailure =
-  /** Answer with this status, and `body` (sent as JSON content) or a JSON error. */
+  /** Answer with this status, and `body` (sent as JSON content) or a JSON error; 204, 205 and 304 take no body. */
   | { readonly status: number; readonly body?: string }
   /** Fail like a dropped connection. */
   | { readonly networkError: true }
@@ -73,10 +76,18 @@ function validBaseUrl(value: unknown): URL {
   try {
     if (typeof value === 'string') {
       const url = new URL(value)
-      if ((url.protocol === 'http:' || url.protocol === 'https:') && !url.search && !url.hash) return url
+      // The path becomes the app's `basePath`, so it must be one the app accepts (an error naming `basePath` would puzzle).
+      const pathOk = /^(\/[\w.~-]+)*\/?$/.test(url.pathname)
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && !url.search && !url.hash && pathOk) return url
     }
   } catch {}
   throw new TypeError('The `baseUrl` option must be an absolute http(s) URL such as "https://api.example.com"')
+}
+
+function injectedResponse({ status, body }: { readonly status: number; readonly body?: string }): Response {
+  if (NULL_BODY_STATUSES.has(status)) return new Response(null, { status })
+  const text = body ?? JSON.stringify({ error: 'injected_failure', message: 'Injected by failNextRefreshes' })
+  return new Response(text, { status, headers: { 'content-type': 'application/json' } })
 }
 
 /**
@@ -120,10 +131,7 @@ export function createAuthHandlers(options: AuthHandlersOptions): AuthHandlers {
     if (failure && 'delay' in failure) await new Promise((resolve) => setTimeout(resolve, failure.delay))
     const response =
       failure && 'status' in failure
-        ? new Response(failure.body ?? JSON.stringify({ error: 'injected_failure', message: 'Injected by failNextRefreshes' }), {
-            status: failure.status,
-            headers: { 'content-type': 'application/json' },
-          })
+        ? injectedResponse(failure)
         : await app.fetch(request, { read: () => jar.header(request), write: jar.store })
     requests.push({ method: request.method, route, status: response.status })
     return response
@@ -145,10 +153,14 @@ export function createAuthHandlers(options: AuthHandlersOptions): AuthHandlers {
       const valid =
         typeof failure === 'object' &&
         failure !== null &&
-        (('status' in failure && Number.isInteger(failure.status) && failure.status >= 200 && failure.status <= 599) ||
+        (('status' in failure &&
+          Number.isInteger(failure.status) &&
+          failure.status >= 200 &&
+          failure.status <= 599 &&
+          (failure.body === undefined || (typeof failure.body === 'string' && !NULL_BODY_STATUSES.has(failure.status)))) ||
           ('networkError' in failure && failure.networkError === true) ||
           ('delay' in failure && Number.isFinite(failure.delay) && failure.delay >= 0))
-      if (!valid) throw new TypeError('`failure` must be { status }, { networkError: true } or { delay }')
+      if (!valid) throw new TypeError('`failure` must be { status, body? }, { networkError: true } or { delay }')
       for (let index = 0; index < times; index++) failures.push(failure)
     },
     revokeAllSessions: () => app.revokeAllSessions(),

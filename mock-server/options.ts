@@ -106,7 +106,10 @@ export function normalizeAppOptions(options: AuthAppOptions): AppConfig {
   const refreshSecret = secret(options.refreshSecret, 'refreshSecret')
   if (accessSecret === refreshSecret) fail('refreshSecret', 'different from `accessSecret`')
 
-  const profile = typeof options.profile === 'object' ? options.profile : profiles[options.profile ?? 'reference']
+  const { profile: profileOption = 'reference' } = options
+  // `hasOwn`, so that names such as "toString" or "__proto__" are not taken from Object.prototype.
+  const profile =
+    typeof profileOption === 'object' ? profileOption : Object.hasOwn(profiles, profileOption) ? profiles[profileOption] : undefined
   if (!profile) fail('profile', `one of ${Object.keys(profiles).join(', ')}, or a profile object`)
 
   const transport = options.transport ?? 'cookie'

@@ -3,7 +3,7 @@
  * environment variables of tutorial 000's `.env` (see README, "Environment").
  */
 import process from 'node:process'
-import { startAuthServer } from './node.ts'
+import { type AuthServer, startAuthServer } from './node.ts'
 import { profiles, type ProfileName, type RefreshTransport } from './profiles.ts'
 
 class EnvError extends Error {}
@@ -31,9 +31,42 @@ function secret(name: string): string | undefined {
   return value
 }
 
+/** The variable behind each option the app validates, so that a refusal names what the user actually set. */
+const VARIABLE_OF_OPTION: Readonly<Record<string, string>> = {
+  port: 'PORT',
+  accessSecret: 'JWT_SECRET',
+  refreshSecret: 'JWT_REFRESH_SECRET',
+  accessTokenTtl: 'JWT_EXPIRATION',
+  refreshTokenTtl: 'JWT_REFRESH_EXPIRATION',
+  reuseGraceSeconds: 'REFRESH_REUSE_GRACE',
+  bcryptCost: 'BCRYPT_COST',
+  allowedOrigins: 'CORS_ORIGINS',
+}
+
+/** "The `bcryptCost` option must be ..." becomes "BCRYPT_COST must be ..."; other messages pass unchanged. */
+function inVariableTerms(message: string): string {
+  return message.replace(/(?:The )?`(\w+)`(?: option)?/g, (match, option: string) => VARIABLE_OF_OPTION[option] ?? match)
+}
+
 async function main(): Promise<void> {
   const profile = oneOf('AUTH_PROFILE', Object.keys(profiles) as ProfileName[], 'reference')
-  const server = await startAuthServer({
+  // Handlers go in before the server listens: a signal right after "listening" must still close it.
+  // A repeated signal (npm forwards the one the group already got) does not interrupt the closing.
+  let server: AuthServer | undefined
+  let closing = false
+  const stop = (signal: NodeJS.Signals) => {
+    if (closing) return
+    closing = true
+    console.log(`${signal} received, closing.`)
+    ;(server?.close() ?? Promise.resolve()).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    )
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+
+  server = await startAuthServer({
     port: integer('PORT', 3000),
     hostname: '127.0.0.1',
     accessSecret: secret('JWT_SECRET'),
@@ -49,20 +82,10 @@ async function main(): Promise<void> {
   const transport = profiles[profile].transport ?? process.env.REFRESH_TRANSPORT ?? 'cookie'
   console.log(`Auth server (profile ${profile}, refresh token via ${transport}) listening on ${server.url}`)
   console.log('Demo user: user1 / password123')
-
-  const stop = (signal: NodeJS.Signals) => {
-    console.log(`${signal} received, closing.`)
-    server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    )
-  }
-  process.once('SIGINT', stop)
-  process.once('SIGTERM', stop)
 }
 
 main().catch((error: unknown) => {
   // A configuration problem is reported in one line, without a stack trace.
-  console.error(`Cannot start the auth server: ${error instanceof Error ? error.message : String(error)}`)
+  console.error(`Cannot start the auth server: ${inVariableTerms(error instanceof Error ? error.message : String(error))}`)
   process.exit(1)
 })

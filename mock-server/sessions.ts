@@ -32,6 +32,8 @@ export function createSessions(config: AppConfig): Sessions {
   const nowSeconds = () => Math.floor(config.clock() / 1000)
 
   async function issue(family: TokenFamily, withRefreshToken: boolean): Promise<IssuedTokens> {
+    // A sliding token lives a full lifetime from its own issue (tutorial 000's `expiresIn` on every sign).
+    const refreshExpiresAt = profile.slidingRefresh ? family.headIssuedAt + config.refreshTokenTtl : family.expiresAt
     const iat = nowSeconds()
     const accessToken = await accessKey.sign('at+jwt', {
       sub: family.sub,
@@ -41,7 +43,7 @@ export function createSessions(config: AppConfig): Sessions {
       iat,
       exp: iat + config.accessTokenTtl,
     })
-    if (!withRefreshToken) return { accessToken, refreshExpiresAt: family.expiresAt }
+    if (!withRefreshToken) return { accessToken, refreshExpiresAt }
     // Deterministic in the family head: re-signing during the grace window yields the very same token.
     const refreshToken = await refreshKey.sign('rt+jwt', {
       sub: family.sub,
@@ -49,9 +51,9 @@ export function createSessions(config: AppConfig): Sessions {
       fam: family.id,
       jti: family.head,
       iat: family.headIssuedAt,
-      exp: family.expiresAt,
+      exp: refreshExpiresAt,
     })
-    return { accessToken, refreshToken, refreshExpiresAt: family.expiresAt }
+    return { accessToken, refreshToken, refreshExpiresAt }
   }
 
   async function liveFamily(claims: Claims, idClaim: string): Promise<TokenFamily | undefined> {
@@ -73,7 +75,8 @@ export function createSessions(config: AppConfig): Sessions {
         head: crypto.randomUUID(),
         headIssuedAt: now,
       }
-      await store.insertFamily(family, now)
+      // A sliding family has no end of its own (each token carries one), so the store must never drop it as ended.
+      await store.insertFamily(profile.slidingRefresh ? { ...family, expiresAt: Number.MAX_SAFE_INTEGER } : family, now)
       return issue(family, true)
     },
 

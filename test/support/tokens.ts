@@ -1,4 +1,5 @@
 /** Test-side helpers to read and forge compact JWTs (never used by the code under test). */
+import { createHmac, timingSafeEqual } from 'node:crypto'
 
 export function decodeSegment(segment: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(segment, 'base64url').toString('utf8')) as Record<string, unknown>
@@ -30,4 +31,20 @@ export function withClaims(token: string, changes: Record<string, unknown>): str
 export function unsigned(token: string, alg: string, signature = ''): string {
   const [, payload] = token.split('.')
   return `${encode({ alg, typ: headerOf(token).typ })}.${payload}.${signature}`
+}
+
+const hmac = (secret: string, signingInput: string) => createHmac('sha256', secret).update(signingInput).digest()
+
+/** A compact HS256 JWT of `claims`, signed with `secret`, as a server holding that secret would issue it. */
+export function signHs256(secret: string, typ: string, claims: Record<string, unknown>): string {
+  const signingInput = `${encode({ alg: 'HS256', typ })}.${encode(claims)}`
+  return `${signingInput}.${hmac(secret, signingInput).toString('base64url')}`
+}
+
+/** Whether `token` carries a valid HS256 signature by `secret` (its claims are not checked). */
+export function isSignedWith(token: string, secret: string): boolean {
+  const [header = '', payload = '', signature = ''] = token.split('.')
+  const expected = hmac(secret, `${header}.${payload}`)
+  const actual = Buffer.from(signature, 'base64url')
+  return actual.length === expected.length && timingSafeEqual(actual, expected)
 }

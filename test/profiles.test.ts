@@ -1,0 +1,301 @@
+/**
+ * Each named profile answers as its documented server does (tutorials 000, 001
+ * and 002 in the seeds), with `reference` alongside for contrast. Expected
+ * values are written out from the tutorials, never read from `profiles`.
+ */
+import { setupServer } from 'msw/node'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { type AuthHandlers, createAuthHandlers, type ProfileName } from '../mock-server/index.ts'
+import { setCookie } from './support/cookies.ts'
+import { DEMO, get, post, problemOf, tokensOf } from './support/requests.ts'
+import { claimsOf, withClaims } from './support/tokens.ts'
+
+const ACCESS_TTL_SECONDS = 60
+const REFRESH_TTL_SECONDS = 3600
+const GRACE_SECONDS = 10
+
+type Transport = 'cookie' | 'body'
+
+interface Documented {
+  readonly name: ProfileName
+  /** The route the tutorial refreshes at. */
+  readonly route: '/token' | '/refresh' | '/refresh-token'
+  /** The transport the tutorial uses; `undefined` when the `transport` option decides. */
+  readonly forcedTransport: Transport | undefined
+  readonly invalidAccessStatus: number
+  readonly invalidAccessChallenge: string | null
+  readonly missingRefreshStatus: number
+  readonly invalidRefreshStatus: number
+  readonly loginFailureStatus: number
+  readonly protectedMessage: string
+  /** Status of a refresh with a replaced (or, without rotation, the same) token after the grace window. */
+  readonly replayAfterGraceStatus: number
+  /** Statuses of the old refresh and access tokens after logout. */
+  readonly afterLogout: { readonly refresh: number; readonly access: number }
+}
+
+const DOCUMENTED: readonly Documented[] = [
+  {
+    name: 'reference',
+    route: '/refresh',
+    forcedTransport: undefined,
+    invalidAccessStatus: 401,
+    invalidAccessChallenge: 'Bearer error="invalid_token"',
+    missingRefreshStatus: 400,
+    invalidRefreshStatus: 400,
+    loginFailureStatus: 400,
+    protectedMessage: 'Welcome to the protected route',
+    replayAfterGraceStatus: 400,
+    afterLogout: { refresh: 400, access: 401 },
+  },
+  {
+    // 000: `/token`, 401 'Refresh Token Required', 403 'Invalid Refresh Token', 403 'Invalid or Expired Token'.
+    name: 'rotatingBody',
+    route: '/token',
+    forcedTransport: 'body',
+    invalidAccessStatus: 403,
+    invalidAccessChallenge: null,
+    missingRefreshStatus: 401,
+    invalidRefreshStatus: 403,
+    loginFailureStatus: 400,
+    protectedMessage: 'Welcome to protected route!',
+    replayAfterGraceStatus: 200,
+    afterLogout: { refresh: 200, access: 200 },
+  },
+  {
+    // 001: cookie `refreshToken`, 401 'No token provided', 403 'Invalid token', `sendStatus(403)` for a bad access token.
+    name: 'staticCookie',
+    route: '/refresh',
+    forcedTransport: 'cookie',
+    invalidAccessStatus: 403,
+    invalidAccessChallenge: null,
+    missingRefreshStatus: 401,
+    invalidRefreshStatus: 403,
+    loginFailureStatus: 400,
+    protectedMessage: 'You are authorized!',
+    replayAfterGraceStatus: 200,
+    afterLogout: { refresh: 200, access: 200 },
+  },
+  {
+    // 002: `/refresh-token` answers every verification failure, a missing token included, with `sendStatus(403)`.
+    name: 'staticBody',
+    route: '/refresh-token',
+    forcedTransport: 'body',
+    invalidAccessStatus: 403,
+    invalidAccessChallenge: null,
+    missingRefreshStatus: 403,
+    invalidRefreshStatus: 403,
+    loginFailureStatus: 400,
+    protectedMessage: 'You are authorized!',
+    replayAfterGraceStatus: 200,
+    afterLogout: { refresh: 200, access: 200 },
+  },
+]
+
+const TRANSPORT_OPTIONS = ['cookie', 'body'] as const
+
+/** One instance per profile and `transport` option, each at its own origin. */
+const instances = DOCUMENTED.flatMap((documented) =>
+  TRANSPORT_OPTIONS.map((transportOption) => {
+    const base = `https://${documented.name.toLowerCase()}-${transportOption}.profiles.test`
+    const auth = createAuthHandlers({
+      baseUrl: base,
+      profile: documented.name,
+      transport: transportOption,
+      bcryptCost: 4,
+      accessTokenTtl: ACCESS_TTL_SECONDS,
+      refreshTokenTtl: REFRESH_TTL_SECONDS,
+      reuseGraceSeconds: GRACE_SECONDS,
+    })
+    return { documented, transportOption, base, auth }
+  }),
+)
+
+interface ProfileCase extends Documented {
+  readonly base: string
+  readonly auth: AuthHandlers
+  /** How this instance carries refresh tokens. */
+  readonly transport: Transport
+}
+
+/** Per profile, the instance whose `transport` option matches the tutorial (cookie for `reference`). */
+const cases: ProfileCase[] = DOCUMENTED.map((documented) => {
+  const transport = documented.forcedTransport ?? 'cookie'
+  const instance = instances.find((candidate) => candidate.documented === documented && candidate.transportOption === transport)
+  if (!instance) throw new Error(`no instance for ${documented.name}`)
+  return { ...documented, base: instance.base, auth: instance.auth, transport }
+})
+const caseOf = (name: ProfileName) => cases.find((profileCase) => profileCase.name === name) as ProfileCase
+
+const server = setupServer(...instances.flatMap(({ auth }) => auth.handlers))
+beforeAll(() => server.listen({ onUnhandledFrame: 'error' }))
+afterEach(() => {
+  vi.useRealTimers()
+  server.resetHandlers()
+  for (const { auth } of instances) auth.reset()
+})
+afterAll(() => server.close())
+
+async function login(profile: ProfileCase) {
+  const tokens = await tokensOf(await fetch(post(`${profile.base}/login`, DEMO)))
+  expect(tokens.via).toBe(profile.transport)
+  return { ...tokens, refreshToken: tokens.refreshToken as string }
+}
+
+/** A refresh presenting `refreshToken` explicitly, the profile's transport way. */
+function refreshWith(profile: ProfileCase, refreshToken: string) {
+  const url = `${profile.base}${profile.route}`
+  return fetch(
+    profile.transport === 'body'
+      ? post(url, { refreshToken })
+      : post(url, undefined, { cookie: `refreshToken=${refreshToken}` }),
+  )
+}
+
+describe.each(cases)('the $name profile', (profile) => {
+  it(`answers an expired or forged access token with ${profile.invalidAccessStatus}`, async () => {
+    const { accessToken } = await login(profile)
+    const forged = withClaims(accessToken, { sub: '2' })
+    for (const token of [forged, 'not-a-token']) {
+      const response = await fetch(get(`${profile.base}/protected`, token))
+      expect(response.headers.get('www-authenticate')).toBe(profile.invalidAccessChallenge)
+      await problemOf(response, profile.invalidAccessStatus)
+    }
+    profile.auth.advanceClock(ACCESS_TTL_SECONDS * 1000)
+    const expired = await fetch(get(`${profile.base}/protected`, accessToken))
+    expect(expired.headers.get('www-authenticate')).toBe(profile.invalidAccessChallenge)
+    await problemOf(expired, profile.invalidAccessStatus)
+  })
+
+  it('answers a request without any access token with 401', async () => {
+    await problemOf(await fetch(get(`${profile.base}/protected`)), 401)
+  })
+
+  it(`answers a valid access token with the message "${profile.protectedMessage}" and the user`, async () => {
+    const { accessToken } = await login(profile)
+    const response = await fetch(get(`${profile.base}/protected`, accessToken))
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ message: profile.protectedMessage, user: { id: '1', name: 'user1' } })
+  })
+
+  it(`answers a refresh without any refresh token with ${profile.missingRefreshStatus}`, async () => {
+    await login(profile)
+    profile.auth.cookies.clear()
+    await problemOf(await fetch(post(`${profile.base}${profile.route}`)), profile.missingRefreshStatus)
+    await problemOf(await fetch(post(`${profile.base}${profile.route}`, {})), profile.missingRefreshStatus)
+  })
+
+  it(`answers an invalid refresh token, or an access token in its place, with ${profile.invalidRefreshStatus}`, async () => {
+    const { accessToken } = await login(profile)
+    await problemOf(await refreshWith(profile, 'not-a-token'), profile.invalidRefreshStatus)
+    await problemOf(await refreshWith(profile, accessToken), profile.invalidRefreshStatus)
+  })
+
+  it(`answers an unknown user and a wrong password with ${profile.loginFailureStatus}`, async () => {
+    await problemOf(await fetch(post(`${profile.base}/login`, { username: 'nobody', password: 'password123' })), profile.loginFailureStatus)
+    await problemOf(await fetch(post(`${profile.base}/login`, { username: 'user1', password: 'password124' })), profile.loginFailureStatus)
+  })
+
+  it(`answers a replaced or reused refresh token after the grace window with ${profile.replayAfterGraceStatus}`, async () => {
+    const { refreshToken } = await login(profile)
+    expect((await refreshWith(profile, refreshToken)).status).toBe(200)
+    profile.auth.advanceClock(GRACE_SECONDS * 1000 + 1)
+    expect((await refreshWith(profile, refreshToken)).status).toBe(profile.replayAfterGraceStatus)
+  })
+
+  it(`after logout answers the old refresh token with ${profile.afterLogout.refresh} and the old access token with ${profile.afterLogout.access}`, async () => {
+    const { accessToken, refreshToken } = await login(profile)
+    const logout = await fetch(
+      post(`${profile.base}/logout`, profile.transport === 'body' ? { refreshToken } : undefined, {
+        authorization: `Bearer ${accessToken}`,
+      }),
+    )
+    expect(logout.status).toBe(204)
+    expect(profile.auth.cookies.get('refreshToken')).toBeUndefined()
+    expect((await refreshWith(profile, refreshToken)).status).toBe(profile.afterLogout.refresh)
+    expect((await fetch(get(`${profile.base}/protected`, accessToken))).status).toBe(profile.afterLogout.access)
+  })
+})
+
+describe('refresh-token rotation', () => {
+  it('rotatingBody returns a new refresh token on every refresh, and every older one keeps working', async () => {
+    const profile = caseOf('rotatingBody')
+    const { refreshToken: original } = await login(profile)
+    const issued = [original]
+    for (let round = 0; round < 3; round++) {
+      const next = await tokensOf(await refreshWith(profile, issued.at(-1) as string))
+      expect(Object.keys(next.body).sort()).toEqual(['accessToken', 'refreshToken'])
+      expect(issued).not.toContain(next.refreshToken)
+      issued.push(next.refreshToken as string)
+    }
+    profile.auth.advanceClock(GRACE_SECONDS * 1000 + 1)
+    // No reuse detection: replaying the oldest token revokes nothing, so the newest one still works afterwards.
+    for (const token of [original, ...issued]) expect((await refreshWith(profile, token)).status).toBe(200)
+  })
+
+  it('rotatingBody gives each rotated refresh token a full lifetime from its own issue', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const profile = caseOf('rotatingBody')
+    const { refreshToken: original } = await login(profile)
+    profile.auth.advanceClock((REFRESH_TTL_SECONDS / 2) * 1000)
+    const rotated = (await tokensOf(await refreshWith(profile, original))).refreshToken as string
+    const claims = claimsOf(rotated)
+    expect(claims.exp).toBe((claims.iat as number) + REFRESH_TTL_SECONDS)
+    expect(claims.exp).toBe((claimsOf(original).exp as number) + REFRESH_TTL_SECONDS / 2)
+
+    profile.auth.advanceClock((REFRESH_TTL_SECONDS / 2) * 1000)
+    await problemOf(await refreshWith(profile, original), 403)
+    // A later login must not make the store drop the session the rotated token belongs to.
+    await login(profile)
+    expect((await refreshWith(profile, rotated)).status).toBe(200)
+  })
+
+  it.each(['staticCookie', 'staticBody'] as const)(
+    '%s returns only { accessToken } and sets no cookie, so the one refresh token keeps working',
+    async (name) => {
+      const profile = caseOf(name)
+      const { refreshToken } = await login(profile)
+      const jarBefore = profile.auth.cookies.get('refreshToken')
+      for (let round = 0; round < 3; round++) {
+        const response = await refreshWith(profile, refreshToken)
+        expect(response.headers.getSetCookie()).toEqual([])
+        const next = await tokensOf(response)
+        expect(Object.keys(next.body)).toEqual(['accessToken'])
+        expect(next.refreshToken).toBeUndefined()
+        expect((await fetch(get(`${profile.base}/protected`, next.accessToken))).status).toBe(200)
+      }
+      expect(profile.auth.cookies.get('refreshToken')).toBe(jarBefore)
+    },
+  )
+
+  it('staticCookie sends its cookie from the jar, and logout clears it with Max-Age=0', async () => {
+    const profile = caseOf('staticCookie')
+    const { refreshToken } = await login(profile)
+    expect(profile.auth.cookies.get('refreshToken')).toBe(refreshToken)
+    expect((await fetch(post(`${profile.base}/refresh`))).status).toBe(200)
+    const logout = await fetch(post(`${profile.base}/logout`))
+    expect(setCookie(logout, 'refreshToken')?.attributes['max-age']).toBe('0')
+    await problemOf(await fetch(post(`${profile.base}/refresh`)), 401)
+  })
+})
+
+describe('the refresh-token transport', () => {
+  const expectedVia = (forced: Transport | undefined, option: Transport) => forced ?? option
+  it.each(
+    instances.map(({ documented, transportOption, base, auth }) => ({
+      name: documented.name,
+      option: transportOption,
+      via: expectedVia(documented.forcedTransport, transportOption),
+      base,
+      auth,
+    })),
+  )('$name with the transport option "$option" hands out the refresh token via $via', async ({ via, base, auth }) => {
+    const response = await fetch(post(`${base}/login`, DEMO))
+    const hasCookie = setCookie(response, 'refreshToken') !== undefined
+    const tokens = await tokensOf(response)
+    expect(tokens.via).toBe(via)
+    expect(hasCookie).toBe(via === 'cookie')
+    expect('refreshToken' in tokens.body).toBe(via === 'body')
+    expect(auth.cookies.get('refreshToken')).toBe(via === 'cookie' ? tokens.refreshToken : undefined)
+  })
+})
