@@ -26,6 +26,7 @@ export interface CookieChannel {
   write(setCookie: string): void
 }
 
+/** The protocol as a fetch app, plus the controls that need no transport. */
 export interface AuthApp {
   /** Answers one request; never rejects. `cookies` is for transports without a cookie header. */
   fetch(request: Request, cookies?: CookieChannel): Promise<Response>
@@ -47,6 +48,8 @@ const EMAIL = /^[^\s@\p{Cc}]{1,64}@[^\s@\p{Cc}]{1,189}$/u
 
 /** Refusals that must not tell an unknown user from a wrong password: one constant answer. */
 const INVALID_CREDENTIALS = 'Invalid credentials'
+/** The longest cookie lifetime browsers keep (RFC 6265bis: 400 days), in seconds. */
+const MAX_COOKIE_AGE = 400 * 24 * 60 * 60
 
 function loginKey(body: Record<string, unknown>): string {
   const username = optionalString(body, 'username')
@@ -55,13 +58,22 @@ function loginKey(body: Record<string, unknown>): string {
     throw new HttpProblem(400, 'invalid_request', 'Exactly one of "username" and "email" is required')
   }
   if (username !== undefined) {
-    if (!USERNAME.test(username)) throw new HttpProblem(400, 'invalid_request', '"username" must be 1 to 64 visible characters')
+    if (!USERNAME.test(username))
+      throw new HttpProblem(400, 'invalid_request', '"username" must be 1 to 64 visible characters')
     return `username:${username}`
   }
   if (!EMAIL.test(email as string)) throw new HttpProblem(400, 'invalid_request', '"email" must be an email address')
   return `email:${(email as string).toLowerCase()}`
 }
 
+/**
+ * The documented auth protocol as one `(Request) => Promise<Response>` app: register, login, the refresh
+ * operation under `/token`, `/refresh` and `/refresh-token`, protected, logout.
+ *
+ * @example
+ * const app = createAuthApp({ bcryptCost: 4 })
+ * const response = await app.fetch(new Request('http://localhost/protected'))
+ */
 export function createAuthApp(options: AuthAppOptions = {}): AuthApp {
   const config = normalizeAppOptions(options)
   const { profile, store } = config
@@ -73,7 +85,11 @@ export function createAuthApp(options: AuthAppOptions = {}): AuthApp {
     seeded ??= (async () => {
       if (config.demoUser) {
         const { username, password } = config.demoUser
-        await store.insertUser({ id: '1', login: `username:${username}`, passwordHash: await hash(password, config.bcryptCost) })
+        await store.insertUser({
+          id: '1',
+          login: `username:${username}`,
+          passwordHash: await hash(password, config.bcryptCost),
+        })
       }
       // Compared against when the user is unknown, so both refusals cost the same time.
       return hash(randomSecret(), config.bcryptCost)
@@ -91,7 +107,14 @@ export function createAuthApp(options: AuthAppOptions = {}): AuthApp {
     return header ? parseCookies(header, REFRESH_COOKIE)[REFRESH_COOKIE] : undefined
   }
   const writeCookie = (c: AppContext, value: string, maxAge: number) => {
-    const options: CookieOptions = { httpOnly: true, secure: true, sameSite: 'Strict', path: '/', maxAge }
+    // Browsers keep a cookie at most 400 days (RFC 6265bis), and Hono refuses a longer Max-Age.
+    const options: CookieOptions = {
+      httpOnly: true,
+      secure: true,
+      sameSite: 'Strict',
+      path: '/',
+      maxAge: Math.min(maxAge, MAX_COOKIE_AGE),
+    }
     const setCookie = generateCookie(REFRESH_COOKIE, value, options)
     c.header('set-cookie', setCookie, { append: true })
     c.env?.cookies?.write(setCookie)
@@ -158,7 +181,11 @@ export function createAuthApp(options: AuthAppOptions = {}): AuthApp {
     if (!token) throw new HttpProblem(profile.missingRefreshStatus, 'invalid_request', 'A refresh token is required')
     const tokens = await sessions.refresh(token)
     if (!tokens) {
-      throw new HttpProblem(profile.invalidRefreshStatus, 'invalid_grant', 'The refresh token is invalid, expired or revoked')
+      throw new HttpProblem(
+        profile.invalidRefreshStatus,
+        'invalid_grant',
+        'The refresh token is invalid, expired or revoked',
+      )
     }
     return tokenResponse(c, tokens, via)
   }
@@ -178,7 +205,8 @@ export function createAuthApp(options: AuthAppOptions = {}): AuthApp {
   routes.get('/protected', async (c) => {
     const token = bearerToken(c)
     // RFC 6750 §3.1: no error code when the request carries no token at all.
-    if (!token) throw new HttpProblem(401, 'unauthorized', 'An access token is required', { 'www-authenticate': 'Bearer' })
+    if (!token)
+      throw new HttpProblem(401, 'unauthorized', 'An access token is required', { 'www-authenticate': 'Bearer' })
     const claims = await sessions.authenticate(token)
     if (!claims) {
       throw new HttpProblem(

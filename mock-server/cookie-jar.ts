@@ -6,8 +6,8 @@
  */
 
 export interface CookieJar {
-  /** Stores the cookie of one `Set-Cookie` header value. */
-  store(setCookie: string): void
+  /** Stores the cookie of one `Set-Cookie` header value answered to `request`, if its credentials mode lets it. */
+  store(setCookie: string, request: Request): void
   /** The `Cookie` header a browser would send with `request`, if any. */
   header(request: Request): string | undefined
   /** The value of a stored, unexpired cookie. */
@@ -43,13 +43,19 @@ export function createCookieJar(now: () => number, pageOrigin: string | undefine
     return cookie
   }
 
+  // Fetch's "includeCredentials": the same rule decides whether a request sends cookies and whether its answer sets them.
+  const includesCredentials = (request: Request) =>
+    request.credentials === 'include' ||
+    (request.credentials === 'same-origin' && (pageOrigin === undefined || pageOrigin === new URL(request.url).origin))
+
   return {
-    store(setCookie) {
+    store(setCookie, request) {
+      if (!includesCredentials(request)) return
       const [pair = '', ...attributes] = setCookie.split(';').map((part) => part.trim())
       const separator = pair.indexOf('=')
       if (separator < 1) return
       let path = '/'
-        let secure = false
+      let secure = false
       let expiresAt: number | undefined
       for (const attribute of attributes) {
         const [key = '', value = ''] = attribute.split('=')
@@ -66,10 +72,7 @@ export function createCookieJar(now: () => number, pageOrigin: string | undefine
 
     header(request) {
       const url = new URL(request.url)
-      const sends =
-        request.credentials === 'include' ||
-        (request.credentials === 'same-origin' && (pageOrigin === undefined || pageOrigin === url.origin))
-      if (!sends) return undefined
+      if (!includesCredentials(request)) return undefined
       const pairs: string[] = []
       for (const name of cookies.keys()) {
         const cookie = live(name)

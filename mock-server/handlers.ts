@@ -35,11 +35,13 @@ export type RefreshFailure =
   /** Wait this many milliseconds (on the timers, so fake timers control it), then answer normally. */
   | { readonly delay: number }
 
+/** Options of {@link createAuthHandlers}: those of the app, and where its routes live. */
 export interface AuthHandlersOptions extends Omit<AuthAppOptions, 'basePath'> {
   /** Where the auth routes live, such as `https://api.example.com` or `https://example.com/api/auth`. */
   readonly baseUrl: string
 }
 
+/** One request the handlers answered. */
 export interface RecordedRequest {
   readonly method: string
   readonly route: AuthRoute
@@ -47,6 +49,7 @@ export interface RecordedRequest {
   readonly status: number | 'network-error'
 }
 
+/** MSW handlers serving the protocol app, and the controls edge-case tests need. */
 export interface AuthHandlers {
   /** Pass to `setupServer(...handlers)` or `setupWorker(...handlers)`. */
   readonly handlers: readonly HttpHandler[]
@@ -102,7 +105,8 @@ export function createAuthHandlers(options: AuthHandlersOptions): AuthHandlers {
   const base = validBaseUrl(options.baseUrl)
   const basePath = base.pathname.replace(/\/+$/, '')
   const baseClock = options.clock ?? (() => Date.now())
-  if (typeof baseClock !== 'function') throw new TypeError('The `clock` option must be a function returning milliseconds')
+  if (typeof baseClock !== 'function')
+    throw new TypeError('The `clock` option must be a function returning milliseconds')
 
   let offset = 0
   const now = () => baseClock() + offset
@@ -132,7 +136,10 @@ export function createAuthHandlers(options: AuthHandlersOptions): AuthHandlers {
     const response =
       failure && 'status' in failure
         ? injectedResponse(failure)
-        : await app.fetch(request, { read: () => jar.header(request), write: jar.store })
+        : await app.fetch(request, {
+            read: () => jar.header(request),
+            write: (setCookie) => jar.store(setCookie, request),
+          })
     requests.push({ method: request.method, route, status: response.status })
     return response
   }
@@ -157,7 +164,8 @@ export function createAuthHandlers(options: AuthHandlersOptions): AuthHandlers {
           Number.isInteger(failure.status) &&
           failure.status >= 200 &&
           failure.status <= 599 &&
-          (failure.body === undefined || (typeof failure.body === 'string' && !NULL_BODY_STATUSES.has(failure.status)))) ||
+          (failure.body === undefined ||
+            (typeof failure.body === 'string' && !NULL_BODY_STATUSES.has(failure.status)))) ||
           ('networkError' in failure && failure.networkError === true) ||
           ('delay' in failure && Number.isFinite(failure.delay) && failure.delay >= 0))
       if (!valid) throw new TypeError('`failure` must be { status, body? }, { networkError: true } or { delay }')
@@ -165,7 +173,8 @@ export function createAuthHandlers(options: AuthHandlersOptions): AuthHandlers {
     },
     revokeAllSessions: () => app.revokeAllSessions(),
     advanceClock(milliseconds) {
-      if (!Number.isFinite(milliseconds) || milliseconds < 0) throw new TypeError('`milliseconds` must be a non-negative number')
+      if (!Number.isFinite(milliseconds) || milliseconds < 0)
+        throw new TypeError('`milliseconds` must be a non-negative number')
       offset += milliseconds
     },
     now,

@@ -10,8 +10,8 @@ export {
   type AuthHandlersOptions,
   type AuthRoute,
   createAuthHandlers,
-  type RecordedRequest,
   REFRESH_ROUTES,
+  type RecordedRequest,
   type RefreshFailure,
 } from './handlers.ts'
 export { type AuthAppOptions, DEMO_USER, type DemoUser } from './options.ts'

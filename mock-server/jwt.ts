@@ -75,7 +75,7 @@ export function createHs256(secret: string): Hs256 {
       const [headerSegment = '', payloadSegment = '', signatureSegment = ''] = token.split('.')
       const header = parseObject(headerSegment)
       // Exact, case-sensitive comparison: "none", "None", "HS512", "RS256"... all fail here.
-      if (!header || header.alg !== 'HS256' || header.typ !== typ || 'crit' in header) return undefined
+      if (header?.alg !== 'HS256' || header.typ !== typ || 'crit' in header) return undefined
       const signature = fromBase64url(signatureSegment)
       if (!signature) return undefined
       const valid = await crypto.subtle.verify(

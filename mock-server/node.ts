@@ -7,6 +7,7 @@ import { serve } from '@hono/node-server'
 import { type AuthApp, createAuthApp } from './app.ts'
 import type { AuthAppOptions } from './options.ts'
 
+/** Options of {@link startAuthServer}: those of the app, and where to listen. */
 export interface AuthServerOptions extends AuthAppOptions {
   /** TCP port; 0 picks a free one. @default 3000 */
   port?: number
@@ -14,6 +15,7 @@ export interface AuthServerOptions extends AuthAppOptions {
   hostname?: string
 }
 
+/** A running reference server. */
 export interface AuthServer {
   /** Where the server listens, such as `http://127.0.0.1:3000`. */
   readonly url: string
@@ -36,18 +38,21 @@ export function startAuthServer(options: AuthServerOptions = {}): Promise<AuthSe
   }
   return new Promise((resolve, reject) => {
     // The node-server's own Request/Response globals stay off: the process may run other fetch code.
-    const server = serve({ fetch: (request) => app.fetch(request), port, hostname, overrideGlobalObjects: false }, (info: AddressInfo) => {
-      const host = info.family === 'IPv6' ? `[${info.address}]` : info.address
-      resolve({
-        url: `http://${host}:${info.port}`,
-        app,
-        close: () =>
-          new Promise<void>((done, fail) => {
-            server.close((error) => (error ? fail(error) : done()))
-            if ('closeAllConnections' in server) server.closeAllConnections()
-          }),
-      })
-    })
+    const server = serve(
+      { fetch: (request) => app.fetch(request), port, hostname, overrideGlobalObjects: false },
+      (info: AddressInfo) => {
+        const host = info.family === 'IPv6' ? `[${info.address}]` : info.address
+        resolve({
+          url: `http://${host}:${info.port}`,
+          app,
+          close: () =>
+            new Promise<void>((done, fail) => {
+              server.close((error) => (error ? fail(error) : done()))
+              if ('closeAllConnections' in server) server.closeAllConnections()
+            }),
+        })
+      },
+    )
     server.once('error', reject)
   })
 }

@@ -2,6 +2,7 @@ import { base64url } from './jwt.ts'
 import { type AuthProfile, type ProfileName, profiles, type RefreshTransport } from './profiles.ts'
 import { type AuthStore, createMemoryStore } from './store.ts'
 
+/** The account that exists from the start (tutorial 000's). */
 export interface DemoUser {
   readonly username: string
   readonly password: string
@@ -66,6 +67,7 @@ export interface AppConfig {
   readonly maxBodyBytes: number
 }
 
+/** The default demo account: `user1` / `password123`. */
 export const DEMO_USER: DemoUser = { username: 'user1', password: 'password123' }
 
 export function randomSecret(): string {
@@ -100,6 +102,27 @@ function origin(value: unknown): string {
   return fail('allowedOrigins', 'an array of origins such as "http://localhost:5173"')
 }
 
+/** A custom profile is checked field by field, like every other option. */
+function checkProfile(profile: AuthProfile): void {
+  const statuses: Record<string, readonly number[]> = {
+    invalidAccessStatus: [401, 403],
+    missingRefreshStatus: [400, 401, 403],
+    invalidRefreshStatus: [400, 401, 403],
+    loginFailureStatus: [400, 401],
+  }
+  for (const [field, allowed] of Object.entries(statuses)) {
+    if (!allowed.includes(profile[field as keyof AuthProfile] as number))
+      fail(`profile.${field}`, `one of ${allowed.join(', ')}`)
+  }
+  for (const field of ['rotate', 'detectReuse', 'slidingRefresh', 'revokeOnLogout'] as const) {
+    if (typeof profile[field] !== 'boolean') fail(`profile.${field}`, 'a boolean')
+  }
+  if (profile.transport !== undefined && profile.transport !== 'cookie' && profile.transport !== 'body') {
+    fail('profile.transport', '"cookie", "body" or undefined')
+  }
+  if (typeof profile.protectedMessage !== 'string') fail('profile.protectedMessage', 'a string')
+}
+
 export function normalizeAppOptions(options: AuthAppOptions): AppConfig {
   if (typeof options !== 'object' || options === null) throw new TypeError('The `options` argument must be an object')
   const accessSecret = secret(options.accessSecret, 'accessSecret')
@@ -109,8 +132,13 @@ export function normalizeAppOptions(options: AuthAppOptions): AppConfig {
   const { profile: profileOption = 'reference' } = options
   // `hasOwn`, so that names such as "toString" or "__proto__" are not taken from Object.prototype.
   const profile =
-    typeof profileOption === 'object' ? profileOption : Object.hasOwn(profiles, profileOption) ? profiles[profileOption] : undefined
+    typeof profileOption === 'object'
+      ? profileOption
+      : Object.hasOwn(profiles, profileOption)
+        ? profiles[profileOption]
+        : undefined
   if (!profile) fail('profile', `one of ${Object.keys(profiles).join(', ')}, or a profile object`)
+  checkProfile(profile)
 
   const transport = options.transport ?? 'cookie'
   if (transport !== 'cookie' && transport !== 'body') fail('transport', '"cookie" or "body"')
@@ -126,7 +154,8 @@ export function normalizeAppOptions(options: AuthAppOptions): AppConfig {
     fail('demoUser', 'false or { username, password } strings')
   }
 
-  if (options.clock !== undefined && typeof options.clock !== 'function') fail('clock', 'a function returning milliseconds')
+  if (options.clock !== undefined && typeof options.clock !== 'function')
+    fail('clock', 'a function returning milliseconds')
   if (options.allowedOrigins !== undefined && !Array.isArray(options.allowedOrigins)) {
     fail('allowedOrigins', 'an array of origins such as "http://localhost:5173"')
   }

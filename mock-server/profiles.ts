@@ -10,6 +10,7 @@
 
 export type RefreshTransport = 'cookie' | 'body'
 
+/** The observable behaviour of a server: transport, rotation, revocation and the statuses it answers. */
 export interface AuthProfile {
   /** Where login puts the refresh token; `undefined` lets the `transport` option decide. */
   readonly transport: RefreshTransport | undefined
@@ -93,4 +94,5 @@ export const profiles = {
   },
 } as const satisfies Record<string, AuthProfile>
 
+/** The name of a built-in profile. */
 export type ProfileName = keyof typeof profiles

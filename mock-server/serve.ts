@@ -4,7 +4,7 @@
  */
 import process from 'node:process'
 import { type AuthServer, startAuthServer } from './node.ts'
-import { profiles, type ProfileName, type RefreshTransport } from './profiles.ts'
+import { type ProfileName, profiles, type RefreshTransport } from './profiles.ts'
 
 class EnvError extends Error {}
 
@@ -45,7 +45,10 @@ const VARIABLE_OF_OPTION: Readonly<Record<string, string>> = {
 
 /** "The `bcryptCost` option must be ..." becomes "BCRYPT_COST must be ..."; other messages pass unchanged. */
 function inVariableTerms(message: string): string {
-  return message.replace(/(?:The )?`(\w+)`(?: option)?/g, (match, option: string) => VARIABLE_OF_OPTION[option] ?? match)
+  return message.replace(
+    /(?:The )?`(\w+)`(?: option)?/g,
+    (match, option: string) => VARIABLE_OF_OPTION[option] ?? match,
+  )
 }
 
 async function main(): Promise<void> {
@@ -77,7 +80,10 @@ async function main(): Promise<void> {
     profile,
     reuseGraceSeconds: integer('REFRESH_REUSE_GRACE', 10),
     bcryptCost: integer('BCRYPT_COST', 10),
-    allowedOrigins: (process.env.CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
+    allowedOrigins: (process.env.CORS_ORIGINS ?? '')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
   })
   const transport = profiles[profile].transport ?? process.env.REFRESH_TRANSPORT ?? 'cookie'
   console.log(`Auth server (profile ${profile}, refresh token via ${transport}) listening on ${server.url}`)
@@ -86,6 +92,8 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // A configuration problem is reported in one line, without a stack trace.
-  console.error(`Cannot start the auth server: ${inVariableTerms(error instanceof Error ? error.message : String(error))}`)
+  console.error(
+    `Cannot start the auth server: ${inVariableTerms(error instanceof Error ? error.message : String(error))}`,
+  )
   process.exit(1)
 })

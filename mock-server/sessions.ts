@@ -86,7 +86,12 @@ export function createSessions(config: AppConfig): Sessions {
       if (!claims || !family || typeof claims.jti !== 'string') return undefined
       if (!profile.rotate) return issue(family, false)
 
-      const next = { head: crypto.randomUUID(), headIssuedAt: nowSeconds(), parent: claims.jti, rotatedAt: config.clock() }
+      const next = {
+        head: crypto.randomUUID(),
+        headIssuedAt: nowSeconds(),
+        parent: claims.jti,
+        rotatedAt: config.clock(),
+      }
       if (!profile.detectReuse) return issue({ ...family, ...next }, true)
 
       if (claims.jti === family.head && (await store.rotateFamily(family.id, family.head, next))) {

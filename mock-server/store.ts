@@ -7,6 +7,7 @@
 
 type Awaitable<T> = T | Promise<T>
 
+/** A registered account; only the bcrypt hash of its password is kept. */
 export interface StoredUser {
   readonly id: string
   /** `username:<name>` or `email:<lower-cased address>`. */
@@ -36,6 +37,7 @@ export interface TokenFamily extends FamilyHead {
   readonly revoked: boolean
 }
 
+/** Storage of users and token families; see {@link createMemoryStore} for the default. */
 export interface AuthStore {
   findUser(login: string): Awaitable<StoredUser | undefined>
   /** Inserts unless the login is taken; `false` when it is. */

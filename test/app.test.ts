@@ -10,6 +10,7 @@ import {
   type AuthStore,
   createAuthApp,
   createMemoryStore,
+  profiles,
   type StoredUser,
 } from '../mock-server/index.ts'
 import { setCookie } from './support/cookies.ts'
@@ -39,15 +40,16 @@ function recordingStore(overrides: Partial<AuthStore> = {}) {
   const calls: string[] = []
   const insertedUsers: StoredUser[] = []
   // Every method is async, as a database-backed store's would be.
-  const store: AuthStore = {
-    findUser: async (login) => (calls.push('findUser'), inner.findUser(login)),
-    insertUser: async (user) => (calls.push('insertUser'), insertedUsers.push(user), inner.insertUser(user)),
-    findFamily: async (id) => (calls.push('findFamily'), inner.findFamily(id)),
-    insertFamily: async (family, nowSeconds) => (calls.push('insertFamily'), inner.insertFamily(family, nowSeconds)),
-    rotateFamily: async (id, expected, next) => (calls.push('rotateFamily'), inner.rotateFamily(id, expected, next)),
-    revokeFamily: async (id) => (calls.push('revokeFamily'), inner.revokeFamily(id)),
-    revokeAllFamilies: async () => (calls.push('revokeAllFamilies'), inner.revokeAllFamilies()),
-  }
+  const recorded =
+    <K extends keyof AuthStore>(name: K) =>
+    async (...args: Parameters<AuthStore[K]>) => {
+      calls.push(name)
+      if (name === 'insertUser') insertedUsers.push(args[0] as StoredUser)
+      return (inner[name] as (...a: Parameters<AuthStore[K]>) => ReturnType<AuthStore[K]>)(...args)
+    }
+  const store = Object.fromEntries(
+    (Object.keys(inner) as Array<keyof AuthStore>).map((name) => [name, recorded(name)]),
+  ) as unknown as AuthStore
   /** The calls made since the last `take()`. */
   const take = () => calls.splice(0)
   return { store, take, insertedUsers }
@@ -64,7 +66,11 @@ describe('option validation', () => {
     { option: 'accessSecret', why: 'a 31-character secret', options: { accessSecret: 'x'.repeat(31) } },
     { option: 'accessSecret', why: 'a non-string secret', options: { accessSecret: 1234 } },
     { option: 'refreshSecret', why: 'a short secret', options: { refreshSecret: 'short' } },
-    { option: 'refreshSecret', why: 'a refresh secret equal to the access secret', options: { accessSecret: secret, refreshSecret: secret } },
+    {
+      option: 'refreshSecret',
+      why: 'a refresh secret equal to the access secret',
+      options: { accessSecret: secret, refreshSecret: secret },
+    },
     { option: 'profile', why: 'an unknown profile name', options: { profile: 'rotating' } },
     { option: 'profile', why: 'an Object.prototype key as profile name', options: { profile: 'toString' } },
     { option: 'profile', why: 'a __proto__ profile name', options: { profile: '__proto__' } },
@@ -81,7 +87,11 @@ describe('option validation', () => {
     { option: 'reuseGraceSeconds', why: 'a fractional grace window', options: { reuseGraceSeconds: 0.5 } },
     { option: 'maxBodyBytes', why: 'a zero body limit', options: { maxBodyBytes: 0 } },
     { option: 'allowedOrigins', why: 'an origin without a scheme', options: { allowedOrigins: ['localhost:5173'] } },
-    { option: 'allowedOrigins', why: 'an origin with a path', options: { allowedOrigins: [FRONTEND, 'http://localhost:5173/app'] } },
+    {
+      option: 'allowedOrigins',
+      why: 'an origin with a path',
+      options: { allowedOrigins: [FRONTEND, 'http://localhost:5173/app'] },
+    },
     { option: 'allowedOrigins', why: 'a non-http origin', options: { allowedOrigins: ['ftp://files.example'] } },
     { option: 'allowedOrigins', why: 'a non-string origin', options: { allowedOrigins: [5173] } },
     { option: 'allowedOrigins', why: 'a string instead of an array', options: { allowedOrigins: FRONTEND } },
@@ -94,6 +104,27 @@ describe('option validation', () => {
     { option: 'demoUser', why: 'a demo user without a password', options: { demoUser: { username: 'ada' } } },
     { option: 'demoUser', why: 'true as demo user', options: { demoUser: true } },
     { option: 'clock', why: 'a number as clock', options: { clock: 1_700_000_000_000 } },
+    { option: 'profile.invalidAccessStatus', why: 'an empty profile object', options: { profile: {} } },
+    {
+      option: 'profile.invalidAccessStatus',
+      why: 'a profile answering 200 for a bad token',
+      options: { profile: { ...profiles.reference, invalidAccessStatus: 200 } },
+    },
+    {
+      option: 'profile.detectReuse',
+      why: 'a profile with a string flag',
+      options: { profile: { ...profiles.reference, detectReuse: 'yes' } },
+    },
+    {
+      option: 'profile.transport',
+      why: 'a profile with an unknown transport',
+      options: { profile: { ...profiles.reference, transport: 'header' } },
+    },
+    {
+      option: 'profile.protectedMessage',
+      why: 'a profile without a message',
+      options: { profile: { ...profiles.reference, protectedMessage: undefined } },
+    },
   ])('throws a TypeError naming $option for $why', ({ option, options }) => {
     const error = thrownBy(() => appWith(options as AuthAppOptions))
     expect(error).toBeInstanceOf(TypeError)
@@ -101,7 +132,9 @@ describe('option validation', () => {
   })
 
   it('names the missing method of an incomplete store', () => {
-    expect(thrownBy(() => appWith({ store: storeWithout('revokeAllFamilies') })).message).toContain('`revokeAllFamilies`')
+    expect(thrownBy(() => appWith({ store: storeWithout('revokeAllFamilies') })).message).toContain(
+      '`revokeAllFamilies`',
+    )
   })
 
   it('never repeats a rejected secret in the error message', () => {
@@ -134,7 +167,9 @@ describe('option validation', () => {
         protectedMessage: 'custom',
       },
     })
-    const response = await app.fetch(post(at('/login'), { username: 'user1', password: 'wrong-password' }, { origin: FRONTEND }))
+    const response = await app.fetch(
+      post(at('/login'), { username: 'user1', password: 'wrong-password' }, { origin: FRONTEND }),
+    )
     expect(response.headers.get('access-control-allow-origin')).toBe(FRONTEND)
     await problemOf(response, 401)
   })
@@ -217,7 +252,10 @@ describe('CORS with allowedOrigins', () => {
     expect(response.headers.get('access-control-allow-origin')).toBe(FRONTEND)
     expect(response.headers.get('access-control-allow-credentials')).toBe('true')
     expect(response.headers.get('access-control-allow-methods')?.split(',')).toContain('POST')
-    expect(response.headers.get('access-control-allow-headers')?.toLowerCase().split(',')).toEqual(['authorization', 'content-type'])
+    expect(response.headers.get('access-control-allow-headers')?.toLowerCase().split(',')).toEqual([
+      'authorization',
+      'content-type',
+    ])
     expect(response.headers.get('vary')).toMatch(/\bOrigin\b/)
   })
 
@@ -263,7 +301,9 @@ describe('CORS with allowedOrigins', () => {
     const app = appWith({ transport: 'cookie' })
     expect((await app.fetch(preflight(FRONTEND))).headers.get('access-control-allow-origin')).toBeNull()
     const { refreshToken } = await login(app)
-    const response = await app.fetch(post(at('/refresh'), undefined, { cookie: `refreshToken=${refreshToken}`, origin: FRONTEND }))
+    const response = await app.fetch(
+      post(at('/refresh'), undefined, { cookie: `refreshToken=${refreshToken}`, origin: FRONTEND }),
+    )
     await problemOf(response, 403)
     expect(response.headers.get('access-control-allow-origin')).toBeNull()
   })
@@ -294,7 +334,9 @@ describe('a custom AuthStore', () => {
   it('stores registered users in it', async () => {
     const { store, insertedUsers } = recordingStore()
     const app = appWith({ store })
-    expect((await app.fetch(post(at('/register'), { email: 'Ada@Example.com', password: 'lovelace-1815' }))).status).toBe(201)
+    expect(
+      (await app.fetch(post(at('/register'), { email: 'Ada@Example.com', password: 'lovelace-1815' }))).status,
+    ).toBe(201)
     expect(insertedUsers.map((user) => user.login)).toEqual(['username:user1', 'email:ada@example.com'])
   })
 
@@ -337,6 +379,13 @@ describe('the clock option', () => {
 
     now = START + 3_600_000
     await problemOf(await app.fetch(post(at('/refresh'), undefined, { cookie: `refreshToken=${rotated}` })), 400)
+  })
+
+  it('caps the cookie Max-Age at the 400 days browsers keep, when the family lives longer', async () => {
+    const app = appWith({ refreshTokenTtl: 315_360_000, transport: 'cookie' })
+    const loggedIn = await app.fetch(post(at('/login'), DEMO))
+    expect(loggedIn.status).toBe(200)
+    expect(setCookie(loggedIn, 'refreshToken')?.attributes['max-age']).toBe(String(400 * 24 * 60 * 60))
   })
 
   it('defaults to Date.now looked up on every call, so fake timers installed after creation apply', async () => {

@@ -6,7 +6,12 @@
 import { getResponse } from 'msw'
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { type AuthHandlers, type AuthHandlersOptions, createAuthHandlers, type RefreshFailure } from '../mock-server/index.ts'
+import {
+  type AuthHandlers,
+  type AuthHandlersOptions,
+  createAuthHandlers,
+  type RefreshFailure,
+} from '../mock-server/index.ts'
 import { setCookie } from './support/cookies.ts'
 import { DEMO, get, post, problemOf, thrownBy, tokensOf } from './support/requests.ts'
 import { claimsOf } from './support/tokens.ts'
@@ -379,7 +384,11 @@ describe('baseUrl', () => {
     expect(prefixedAuth.requests.map((request) => request.route)).toEqual(['/login', '/refresh-token', '/protected'])
 
     const handlers = [...prefixedAuth.handlers]
-    for (const url of ['https://example.test/login', 'https://example.test/api/login', 'https://example.test/api/auth/x/login']) {
+    for (const url of [
+      'https://example.test/login',
+      'https://example.test/api/login',
+      'https://example.test/api/auth/x/login',
+    ]) {
       expect(await getResponse(handlers, post(url, DEMO))).toBeUndefined()
     }
     expect((await getResponse(handlers, post(`${PREFIXED_API}/login`, DEMO)))?.status).toBe(200)

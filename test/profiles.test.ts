@@ -121,7 +121,9 @@ interface ProfileCase extends Documented {
 /** Per profile, the instance whose `transport` option matches the tutorial (cookie for `reference`). */
 const cases: ProfileCase[] = DOCUMENTED.map((documented) => {
   const transport = documented.forcedTransport ?? 'cookie'
-  const instance = instances.find((candidate) => candidate.documented === documented && candidate.transportOption === transport)
+  const instance = instances.find(
+    (candidate) => candidate.documented === documented && candidate.transportOption === transport,
+  )
   if (!instance) throw new Error(`no instance for ${documented.name}`)
   return { ...documented, base: instance.base, auth: instance.auth, transport }
 })
@@ -192,8 +194,14 @@ describe.each(cases)('the $name profile', (profile) => {
   })
 
   it(`answers an unknown user and a wrong password with ${profile.loginFailureStatus}`, async () => {
-    await problemOf(await fetch(post(`${profile.base}/login`, { username: 'nobody', password: 'password123' })), profile.loginFailureStatus)
-    await problemOf(await fetch(post(`${profile.base}/login`, { username: 'user1', password: 'password124' })), profile.loginFailureStatus)
+    await problemOf(
+      await fetch(post(`${profile.base}/login`, { username: 'nobody', password: 'password123' })),
+      profile.loginFailureStatus,
+    )
+    await problemOf(
+      await fetch(post(`${profile.base}/login`, { username: 'user1', password: 'password124' })),
+      profile.loginFailureStatus,
+    )
   })
 
   it(`answers a replaced or reused refresh token after the grace window with ${profile.replayAfterGraceStatus}`, async () => {

@@ -136,7 +136,9 @@ describe('npm start', () => {
       expect(others.length).toBeGreaterThan(0)
       const port = portOf(servers.main)
       const attempts = await Promise.all(others.map(async (address) => [address, await connect(address, port)]))
-      expect(Object.fromEntries(attempts)).toEqual(Object.fromEntries(others.map((address) => [address, 'ECONNREFUSED'])))
+      expect(Object.fromEntries(attempts)).toEqual(
+        Object.fromEntries(others.map((address) => [address, 'ECONNREFUSED'])),
+      )
     })
 
     it('prints only its address and the demo user when both secrets are set, never a warning or a token', () => {
@@ -150,7 +152,10 @@ describe('npm start', () => {
   describe('secrets', () => {
     it('warns once about each unset secret variable and still serves the demo user', async () => {
       const output = servers.anonymous.output()
-      expect([...output.matchAll(new RegExp(WARNING, 'gm'))].map((match) => match[1])).toEqual(['JWT_SECRET', 'JWT_REFRESH_SECRET'])
+      expect([...output.matchAll(new RegExp(WARNING, 'gm'))].map((match) => match[1])).toEqual([
+        'JWT_SECRET',
+        'JWT_REFRESH_SECRET',
+      ])
       expect(output).toMatch(LISTENING)
       const { accessToken } = await loginTokens(servers.anonymous)
       expect((await getProtected(servers.anonymous, accessToken)).status).toBe(200)
@@ -167,7 +172,10 @@ describe('npm start', () => {
       const foreign = await getProtected(anonymousAgain, accessToken)
       expect(foreign.status).toBe(401)
       expect(foreign.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"')
-      const refresh = await fetch(`${anonymousAgain.url}/refresh`, { method: 'POST', headers: { cookie: `refreshToken=${refreshToken}` } })
+      const refresh = await fetch(`${anonymousAgain.url}/refresh`, {
+        method: 'POST',
+        headers: { cookie: `refreshToken=${refreshToken}` },
+      })
       expect(refresh.status).toBe(400)
     })
 
@@ -285,7 +293,10 @@ describe.concurrent('npm start with a bad configuration', () => {
 
   for (const { env, names } of cases) {
     const setting = Object.entries(env)
-      .map(([name, value]) => `${name}=${value === shared ? '<the same secret>' : value === short ? '<31 characters>' : value}`)
+      .map(
+        ([name, value]) =>
+          `${name}=${value === shared ? '<the same secret>' : value === short ? '<31 characters>' : value}`,
+      )
       .join(' ')
     it(`exits with code 1 and one line naming ${names.join(' and ')} for ${setting}`, async ({ expect }) => {
       // Secrets are set unless the case is about them, so that the error is all the output.
@@ -324,7 +335,10 @@ describe.concurrent('stopping npm start', () => {
 
       const exit = await server.stop(signal)
       expect(server.output().match(/^\w+ received, closing\.$/gm)).toEqual([`${signal} received, closing.`])
-      expect([{ code: 0, signal: null }, { code: null, signal }]).toContainEqual(exit)
+      expect([
+        { code: 0, signal: null },
+        { code: null, signal },
+      ]).toContainEqual(exit)
       expect(server.processes()).toEqual([])
       const clientState = await Promise.race([
         clientClosed.then(() => 'closed'),

@@ -43,7 +43,11 @@ async function login(target: ContractTarget, credentials: Record<string, unknown
 async function refresh(
   target: ContractTarget,
   refreshToken: string,
-  { route = '/refresh', via = target.transport, headers = {} }: { route?: string; via?: 'cookie' | 'body'; headers?: Record<string, string> } = {},
+  {
+    route = '/refresh',
+    via = target.transport,
+    headers = {},
+  }: { route?: string; via?: 'cookie' | 'body'; headers?: Record<string, string> } = {},
 ) {
   const response =
     via === 'body'
@@ -84,8 +88,13 @@ export function defineContract(target: ContractTarget): void {
 
       it('treats email addresses case-insensitively, so a differently cased duplicate gets 409', async () => {
         const local = `grace-${crypto.randomUUID()}`
-        expect((await postJson(target, '/register', { email: `${local}@example.com`, password: 'longenough' })).status).toBe(201)
-        await expectJsonError(await postJson(target, '/register', { email: `${local.toUpperCase()}@Example.COM`, password: 'longenough' }), 409)
+        expect(
+          (await postJson(target, '/register', { email: `${local}@example.com`, password: 'longenough' })).status,
+        ).toBe(201)
+        await expectJsonError(
+          await postJson(target, '/register', { email: `${local.toUpperCase()}@Example.COM`, password: 'longenough' }),
+          409,
+        )
         await login(target, { email: `${local}@EXAMPLE.com`, password: 'longenough' })
       })
 
@@ -126,7 +135,10 @@ export function defineContract(target: ContractTarget): void {
       })
 
       it('answers an unknown user and a wrong password byte for byte the same', async () => {
-        const unknown = await postJson(target, '/login', { username: `nobody-${crypto.randomUUID()}`, password: 'password123' })
+        const unknown = await postJson(target, '/login', {
+          username: `nobody-${crypto.randomUUID()}`,
+          password: 'password123',
+        })
         const wrong = await postJson(target, '/login', { username: 'user1', password: 'password124' })
         const headers = (response: Response) => [...response.headers].filter(([name]) => name !== 'date')
         expect(unknown.status).toBe(400)
@@ -179,7 +191,9 @@ export function defineContract(target: ContractTarget): void {
       it('returns the rotated refresh token the way the old one came, body or cookie', async () => {
         const first = await login(target)
         const viaBody = await refresh(target, first.refreshToken, { via: 'body' })
-        expect(((await viaBody.response.clone().json()) as Record<string, unknown>).refreshToken).toBe(viaBody.refreshToken)
+        expect(((await viaBody.response.clone().json()) as Record<string, unknown>).refreshToken).toBe(
+          viaBody.refreshToken,
+        )
         expect(viaBody.response.headers.getSetCookie()).toEqual([])
         const viaCookie = await refresh(target, viaBody.refreshToken as string, { via: 'cookie' })
         expect(((await viaCookie.response.clone().json()) as Record<string, unknown>).refreshToken).toBeUndefined()
@@ -273,7 +287,10 @@ export function defineContract(target: ContractTarget): void {
         const own = await refresh(target, refreshToken, { via: 'cookie', headers: { origin: target.origin() } })
         expect(own.response.status).toBe(200)
         // A body-borne token is no ambient credential: a foreign origin may present it.
-        const body = await refresh(target, own.refreshToken as string, { via: 'body', headers: { origin: 'https://evil.example' } })
+        const body = await refresh(target, own.refreshToken as string, {
+          via: 'body',
+          headers: { origin: 'https://evil.example' },
+        })
         expect(body.response.status).toBe(200)
       })
     })
@@ -391,7 +408,10 @@ export function defineContract(target: ContractTarget): void {
       const routes = ['/register', '/login', '/refresh', '/token', '/refresh-token', '/logout']
 
       it.each(routes)('answers malformed JSON at %s with a JSON 400', async (route) => {
-        await expectJsonError(await target.request(route, { method: 'POST', headers: JSON_HEADERS, body: '{"username": ' }), 400)
+        await expectJsonError(
+          await target.request(route, { method: 'POST', headers: JSON_HEADERS, body: '{"username": ' }),
+          400,
+        )
       })
 
       it.each(routes)('answers a JSON array or string body at %s with a JSON 400', async (route) => {

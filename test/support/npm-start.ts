@@ -123,7 +123,14 @@ function spawnNpmStart(env: Record<string, string>) {
     await closed.catch(() => undefined)
   }
 
-  return { child, output: () => output, onOutput: (listener: () => void) => listeners.add(listener), closed, signalGroup, killAndWait }
+  return {
+    child,
+    output: () => output,
+    onOutput: (listener: () => void) => listeners.add(listener),
+    closed,
+    signalGroup,
+    killAndWait,
+  }
 }
 
 /**
@@ -175,7 +182,9 @@ export async function startNpmServer(env: Record<string, string>, timeoutMs = 15
         return await exited()
       } catch (error) {
         await run.killAndWait()
-        throw new Error(`npm start did not stop within ${STOP_GRACE_MS} ms of ${signal}; it was killed`, { cause: error })
+        throw new Error(`npm start did not stop within ${STOP_GRACE_MS} ms of ${signal}; it was killed`, {
+          cause: error,
+        })
       }
     },
   }
@@ -188,7 +197,11 @@ export async function startNpmServer(env: Record<string, string>, timeoutMs = 15
 export async function runNpmStart(env: Record<string, string>, timeoutMs = 10_000): Promise<Exit & { output: string }> {
   const run = spawnNpmStart(env)
   try {
-    const exit = await within(run.closed, timeoutMs, () => `npm start was still running after ${timeoutMs} ms:\n${run.output()}`)
+    const exit = await within(
+      run.closed,
+      timeoutMs,
+      () => `npm start was still running after ${timeoutMs} ms:\n${run.output()}`,
+    )
     return { ...exit, output: run.output() }
   } catch (error) {
     await run.killAndWait()

@@ -10,12 +10,18 @@ export const DEMO = { username: 'user1', password: 'password123' } as const
 /** A POST with a JSON body, or with no body at all when `body` is `undefined`. */
 export function post(url: string, body?: unknown, headers: Record<string, string> = {}): Request {
   if (body === undefined) return new Request(url, { method: 'POST', headers })
-  return new Request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
+  return new Request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  })
 }
 
 /** A GET carrying `accessToken` as a bearer token, if given. */
 export function get(url: string, accessToken?: string, headers: Record<string, string> = {}): Request {
-  return new Request(url, { headers: accessToken === undefined ? headers : { authorization: `Bearer ${accessToken}`, ...headers } })
+  return new Request(url, {
+    headers: accessToken === undefined ? headers : { authorization: `Bearer ${accessToken}`, ...headers },
+  })
 }
 
 export interface Tokens {

@@ -96,7 +96,7 @@ export function npmStartTargets(): ContractTarget[] {
         const headers = new Headers(request.headers)
         if (cookie) headers.set('cookie', cookie)
         const response = await fetch(new Request(request, { headers }))
-        for (const setCookie of response.headers.getSetCookie()) jar.store(setCookie)
+        for (const setCookie of response.headers.getSetCookie()) jar.store(setCookie, request)
         return response
       },
       cookie: (name) => jar.get(name),
