@@ -1,0 +1,40 @@
+import { describe, expect, it, vi } from 'vitest'
+import { createAuthClient } from '../src/index.ts'
+import { API, answered, DEMO, mockServers, settle, useFakeClock } from './support/sdk.ts'
+
+const [cookieMock, bodyMock] = mockServers(
+  { accessTokenTtl: 60, transport: 'cookie' },
+  { accessTokenTtl: 60, transport: 'body', baseUrl: 'https://body.example.test' },
+)
+
+describe('core flows', () => {
+  it('logs in, sends the token and refreshes before expiry (cookie)', async () => {
+    useFakeClock()
+    const auth = createAuthClient({ baseUrl: API })
+    await auth.login(DEMO)
+    expect(await auth.api.get('protected').json()).toMatchObject({ user: { name: 'user1' } })
+    await vi.advanceTimersByTimeAsync(46_000)
+    await settle(() => cookieMock.count('/refresh') === 1, 'the proactive refresh')
+    expect(await auth.api.get('protected').json()).toMatchObject({ user: { name: 'user1' } })
+    expect(answered(cookieMock, 401)).toBe(0)
+  })
+
+  it('refreshes on 401 and replays (body)', async () => {
+    useFakeClock()
+    const auth = createAuthClient({ baseUrl: 'https://body.example.test', transport: 'body' })
+    await auth.login(DEMO)
+    await bodyMock.revokeAllSessions()
+    await expect(auth.api.get('protected').json()).rejects.toMatchObject({ code: 'SESSION_EXPIRED' })
+  })
+
+  it('1000 concurrent requests at expiry share one refresh', async () => {
+    useFakeClock()
+    const auth = createAuthClient({ baseUrl: API })
+    await auth.login(DEMO)
+    cookieMock.advanceClock(0)
+    vi.setSystemTime(Date.now() + 61_000)
+    const results = await Promise.all(Array.from({ length: 1000 }, () => auth.api.get('protected').json()))
+    expect(results).toHaveLength(1000)
+    expect(cookieMock.count('/refresh')).toBe(1)
+  })
+})

@@ -1,0 +1,266 @@
+/**
+ * Logout and login racing a refresh in flight, and what logout does to the
+ * session locally and on the server.
+ */
+import { HttpResponse, http } from 'msw'
+import { describe, expect, it, vi } from 'vitest'
+import { profiles } from '../mock-server/index.ts'
+import { type AuthClient, createAuthClient } from '../src/index.ts'
+import { API, answered, DEMO, mockServersWithMsw, settle, useFakeClock } from './support/sdk.ts'
+import {
+  expectAuthError,
+  expectNoTimerArmed,
+  labelOf,
+  recordAuthorizations,
+  recordIssuedTokens,
+  recordingStorage,
+  rejectionOf,
+  summary,
+  turn,
+  watchEvents,
+  withoutWaiting,
+} from './support/sdk-checks.ts'
+
+const BODY_API = 'https://body.example.test'
+/** A server whose logout does not revoke: a refresh it answers after logout succeeds. */
+const KEEP_API = 'https://keep.example.test'
+const { mocks, server } = mockServersWithMsw(
+  { accessTokenTtl: 60 },
+  { accessTokenTtl: 60, transport: 'body', baseUrl: BODY_API },
+  {
+    accessTokenTtl: 60,
+    transport: 'body',
+    baseUrl: KEEP_API,
+    profile: { ...profiles.reference, revokeOnLogout: false },
+  },
+)
+const [mock, body, keep] = mocks as [(typeof mocks)[0], (typeof mocks)[0], (typeof mocks)[0]]
+const issued = recordIssuedTokens(server)
+
+/** A logged-in body-transport client of `base`, with a storage adapter that records what it keeps. */
+async function bodyClient(base: string) {
+  useFakeClock()
+  const storage = recordingStorage()
+  const auth = createAuthClient({ baseUrl: base, transport: 'body', storage })
+  await auth.login(DEMO)
+  return { auth, storage }
+}
+
+const user = (auth: AuthClient) => auth.api.get('protected').json<{ user: { name: string } }>()
+
+const authorizations = (url: string, method: 'get' | 'post' = 'get') => recordAuthorizations(server, url, method)
+
+describe('logout and login racing a refresh', () => {
+  it.each([
+    ['answers it (no revocation)', keep, KEEP_API, 200],
+    ['refuses it (revoked by logout)', body, BODY_API, 400],
+  ])(
+    'logout during a refresh the server then %s: waiters get LOGGED_OUT, nothing comes back',
+    async (_, target, base, late) => {
+      const { auth, storage } = await bodyClient(base)
+      const events = watchEvents(auth)
+      target.advanceClock(61_000)
+      target.failNextRefreshes(1, { delay: 1000 })
+      const arrivals = authorizations(`${base}/refresh`, 'post')
+      const refresh = rejectionOf(auth.refresh())
+      const request = rejectionOf(user(auth))
+      await settle(() => arrivals.length === 1 && answered(target, 401) === 1, 'the request waiting for the refresh')
+
+      await auth.logout()
+      expect(storage.value).toBeUndefined()
+      await vi.advanceTimersByTimeAsync(1000)
+      expectAuthError(await refresh, 'LOGGED_OUT', issued)
+      expectAuthError(await request, 'LOGGED_OUT', issued)
+      expect(target.requests.filter((answer) => answer.route === '/refresh').map((answer) => answer.status)).toEqual([
+        late,
+      ])
+
+      expect(await auth.getAccessToken()).toBeUndefined()
+      expect([storage.writes.length, storage.value]).toEqual([1, undefined])
+      await expectNoTimerArmed(target)
+      const sent = authorizations(`${base}/protected`)
+      expect(summary(await withoutWaiting(rejectionOf(user(auth))))).toEqual({ name: 'HTTPError', status: 401 })
+      expect(sent).toEqual([null])
+      await turn()
+      expect([events.refreshed, events.sessionExpired.length, events.refreshFailed.length]).toEqual([0, 0, 0])
+    },
+  )
+
+  it('logout while the refreshed tokens are being stored keeps the client logged out', async () => {
+    useFakeClock()
+    // An asynchronous store that applies its operations in order (as IndexedDB or AsyncStorage do).
+    let queue = Promise.resolve()
+    let release = () => {}
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const storage = recordingStorage()
+    const { set, remove } = storage
+    let sets = 0
+    const asyncStorage = {
+      get: () => storage.get(),
+      set(token: string) {
+        const wait = sets++ ? gate : undefined
+        queue = queue.then(() => wait).then(() => set.call(storage, token))
+        return queue
+      },
+      remove() {
+        queue = queue.then(() => remove.call(storage))
+        return queue
+      },
+    }
+    const auth = createAuthClient({ baseUrl: KEEP_API, transport: 'body', storage: asyncStorage })
+    await auth.login(DEMO)
+    const refresh = auth.refresh().then(
+      () => 'refreshed',
+      (error: unknown) => summary(error).code,
+    )
+    await settle(() => sets === 2, 'the refreshed token being stored')
+
+    await auth.logout()
+    release()
+    const outcome = await refresh
+    // What the user sees first: after logout, requests carry a token again.
+    const sent = authorizations(`${KEEP_API}/protected`)
+    await withoutWaiting(rejectionOf(user(auth))).catch(() => {})
+    expect(sent.map((header) => (header ? 'a token' : 'none'))).toEqual(['none'])
+    expect(await auth.getAccessToken()).toBeUndefined()
+    expect(outcome).toBe('LOGGED_OUT')
+    expect(storage.value).toBeUndefined()
+    await expectNoTimerArmed(keep)
+  })
+
+  it.each([
+    ['cookie', API],
+    ['body', BODY_API],
+  ])('logout presents the refresh token (%s transport) and the server revokes its family', async (transport, base) => {
+    useFakeClock()
+    const storage = recordingStorage()
+    const auth = createAuthClient({ baseUrl: base, transport: transport as 'cookie' | 'body', storage })
+    await auth.login(DEMO)
+    const target = transport === 'cookie' ? mock : body
+    const refreshToken = (transport === 'cookie' ? target.cookies.get('refreshToken') : storage.value) as string
+    expect(refreshToken.length).toBeGreaterThan(0)
+
+    const loggingOut = auth.logout()
+    // Cleared at once, before the logout route answers.
+    expect(storage.value).toBeUndefined()
+    expect(await auth.getAccessToken()).toBeUndefined()
+    expect(target.count('/logout')).toBe(0)
+    await loggingOut
+    expect(target.requests.at(-1)).toEqual({ method: 'POST', route: '/logout', status: 204 })
+    expect(target.cookies.get('refreshToken') || undefined).toBeUndefined()
+    expect(storage.value).toBeUndefined()
+    const retry = await target.app.fetch(
+      transport === 'cookie'
+        ? new Request(`${base}/refresh`, { method: 'POST', headers: { cookie: `refreshToken=${refreshToken}` } })
+        : new Request(`${base}/refresh`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ refreshToken }),
+          }),
+    )
+    expect(retry.status).toBe(400)
+  })
+
+  it('logout is idempotent', async () => {
+    useFakeClock()
+    const auth = createAuthClient({ baseUrl: API })
+    await auth.login(DEMO)
+    await auth.logout()
+    await auth.logout()
+    await Promise.all([auth.logout(), auth.logout()])
+    expect(await auth.getAccessToken()).toBeUndefined()
+    expect(mock.requests.filter((request) => request.route === '/logout').map((request) => request.status)).toEqual([
+      204, 204, 204, 204,
+    ])
+    expect(mock.count('/refresh')).toBe(0)
+    const sent = authorizations(`${API}/protected`)
+    expect(summary(await withoutWaiting(rejectionOf(user(auth))))).toEqual({ name: 'HTTPError', status: 401 })
+    expect(sent).toEqual([null])
+  })
+
+  it.each<[string, () => Response, number | undefined]>([
+    ['a 500 answer', () => new HttpResponse(null, { status: 500 }), 500],
+    ['a network error', () => HttpResponse.error(), undefined],
+  ])(
+    'a logout route failing with %s rejects with LOGOUT_FAILED, and the session is cleared anyway',
+    async (_, answer, status) => {
+      const { auth, storage } = await bodyClient(BODY_API)
+      let calls = 0
+      server.use(
+        http.post(`${BODY_API}/logout`, () => {
+          calls++
+          return answer()
+        }),
+      )
+
+      const error = expectAuthError(await rejectionOf(auth.logout()), 'LOGOUT_FAILED', issued)
+      expect(error.status).toBe(status)
+      expect(calls).toBe(1)
+      expect([await auth.getAccessToken(), storage.value]).toEqual([undefined, undefined])
+      await expectNoTimerArmed(body)
+      const sent = authorizations(`${BODY_API}/protected`)
+      expect(summary(await withoutWaiting(rejectionOf(user(auth))))).toEqual({ name: 'HTTPError', status: 401 })
+      expect(sent).toEqual([null])
+    },
+  )
+
+  it('a login that fails while a refresh is in flight leaves the existing session working', async () => {
+    const { auth } = await bodyClient(BODY_API)
+    body.failNextRefreshes(1, { delay: 1000 })
+    const arrivals = authorizations(`${BODY_API}/refresh`, 'post')
+    const refresh = auth.refresh()
+    await settle(() => arrivals.length === 1, 'the held refresh')
+    // The login is held until the refresh has been answered, then refused.
+    let release = () => {}
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    server.use(
+      http.post(`${BODY_API}/login`, async () => {
+        await gate
+      }),
+    )
+    const login = rejectionOf(auth.login({ username: 'user1', password: 'wrong-password' }))
+
+    await vi.advanceTimersByTimeAsync(1000)
+    await refresh
+    release()
+    expectAuthError(await login, 'LOGIN_FAILED', issued)
+    // The rotated refresh token was answered: the session must go on with it, past the reuse grace.
+    expect(body.requests.filter((answer) => answer.route === '/refresh').map((answer) => answer.status)).toEqual([200])
+    await vi.advanceTimersByTimeAsync(11_000)
+    const outcome = await auth.refresh().then(
+      () => 'refreshed',
+      (error: unknown) => summary(error).code,
+    )
+    expect(outcome).toBe('refreshed')
+    expect(await auth.getAccessToken()).toBeDefined()
+  })
+
+  it("login during a refresh in flight hands the refresh's waiters the new session's token", async () => {
+    const { auth, storage } = await bodyClient(BODY_API)
+    const events = watchEvents(auth)
+    const tokens: Record<string, string | undefined> = { A: await auth.getAccessToken() }
+    const sent = authorizations(`${BODY_API}/protected`)
+    body.advanceClock(61_000)
+    body.failNextRefreshes(1, { delay: 1000 })
+    const refresh = auth.refresh()
+    const request = user(auth)
+    await settle(() => answered(body, 401) === 1, 'the request waiting for the refresh')
+
+    await auth.login(DEMO)
+    tokens.C = await auth.getAccessToken()
+    await vi.advanceTimersByTimeAsync(1000)
+    await refresh
+    expect((await withoutWaiting(request)).user.name).toBe('user1')
+    expect(body.requests.filter((answer) => answer.route === '/refresh').map((answer) => answer.status)).toEqual([200])
+    expect(sent.map((header) => labelOf(header, tokens))).toEqual(['A', 'C'])
+    expect((await auth.getAccessToken()) === tokens.C).toBe(true)
+    expect(storage.writes.length).toBe(2)
+    expect(storage.value === storage.writes[1]).toBe(true)
+    await turn()
+    expect(events.refreshed).toBe(0)
+  })
+})

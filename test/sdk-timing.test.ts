@@ -1,0 +1,552 @@
+/**
+ * When the SDK refreshes: at `refreshAt` (expiry minus min(margin, lifetime / 4)), counted from local
+ * receipt and the token's own lifetime; before any request that would go out too late; never twice
+ * for one expiry; never on a timer for tokens without a usable lifetime; and never after the session
+ * ended. Time is the fake clock; the client's clock is the fake `Date`, the server's is the mock's.
+ */
+import { describe, expect, it, vi } from 'vitest'
+import type { AuthHandlers } from '../mock-server/index.ts'
+import { type AuthClient, type AuthClientOptions, createAuthClient, type JwtPayload } from '../src/index.ts'
+import { API, answered, DEMO, mockServers, settle, useFakeClock } from './support/sdk.ts'
+import { claimsOf } from './support/tokens.ts'
+
+const SECOND = 1000
+const MINUTE = 60 * SECOND
+const HOUR = 60 * MINUTE
+const DAY = 24 * HOUR
+/** The longest delay `setTimeout` honours; longer ones fire after 1 ms. */
+const MAX_TIMEOUT = 2 ** 31 - 1
+const SKEW = 10 * MINUTE
+
+const BODY = 'https://body.example.test'
+const LONG = 'https://long.example.test'
+const AHEAD = 'https://ahead.example.test'
+const BEHIND = 'https://behind.example.test'
+
+const [mock, bodyMock, longMock, aheadMock, behindMock] = mockServers(
+  { accessTokenTtl: 60 },
+  { accessTokenTtl: 60, transport: 'body', baseUrl: BODY },
+  // Default 15-minute access tokens; refresh tokens that outlive the 60-day access token crafted below
+  // (a year: the cookie's Max-Age may not exceed 400 days).
+  { baseUrl: LONG, refreshTokenTtl: 365 * 24 * 60 * 60 },
+  // The client's clock is 10 minutes ahead of this server's...
+  { accessTokenTtl: 60, baseUrl: AHEAD, clock: () => Date.now() - SKEW },
+  // ...and 10 minutes behind this one's.
+  { accessTokenTtl: 60, baseUrl: BEHIND, clock: () => Date.now() + SKEW },
+) as [AuthHandlers, AuthHandlers, AuthHandlers, AuthHandlers, AuthHandlers]
+
+/** A whole second, so that a token's `iat` (whole seconds) maps exactly onto local milliseconds. */
+const T0 = Date.UTC(2030, 0, 1)
+
+function startClock(): void {
+  useFakeClock()
+  vi.setSystemTime(T0)
+}
+
+/** Real I/O turns with the fake clock standing still: long enough for a request started now to reach the mock. */
+async function idle(turns = 50): Promise<void> {
+  for (let turn = 0; turn < turns; turn++) await new Promise<void>((resolve) => setImmediate(resolve))
+}
+
+/**
+ * The fake timers still pending once those of the I/O itself (undici's keep-alive and clock
+ * timers, all under 10 s) have run out: the SDK's refresh timer, if any. Moves the clock 10 s.
+ */
+async function pendingTimers(): Promise<number> {
+  await idle()
+  await vi.advanceTimersByTimeAsync(10 * SECOND)
+  await idle()
+  return vi.getTimerCount()
+}
+
+/**
+ * Awaits `promise` while firing the timers already due (ky's zero-delay replay waits on one), without
+ * moving the clock, so a test's timeline stays exact. Not `drive(promise, 0)`: a zero delay set while
+ * an async tick runs is due 1 ms later, so that loop can stall; a synchronous tick has no such gap.
+ */
+async function replaying<T>(promise: Promise<T>): Promise<T> {
+  let settled = false
+  const tracked = promise.finally(() => {
+    settled = true
+  })
+  tracked.catch(() => {})
+  while (!settled) {
+    await new Promise<void>((resolve) => setImmediate(resolve))
+    vi.advanceTimersByTime(0)
+  }
+  return tracked
+}
+
+/** Whether `getAccessToken()` gives a token: asserted as a boolean, so that a failure never prints one. */
+const hasToken = async (auth: AuthClient) => (await auth.getAccessToken()) !== undefined
+
+/** The `iat` of a (Bearer) token in local milliseconds, `undefined` when it is not a JWT. Reads, never prints. */
+function issuedAt(token: string | null | undefined): number | undefined {
+  try {
+    const { iat } = claimsOf((token ?? '').replace(/^Bearer /, ''))
+    return typeof iat === 'number' ? iat * SECOND : undefined
+  } catch {
+    return undefined
+  }
+}
+
+type Craft = () => Promise<string>
+
+/**
+ * A `fetch` for the client that records each request when it is made (path, and the `iat` of its
+ * Bearer token: never the token), and can swap the access token of successful answers on the given
+ * paths for a crafted one; the rest of the answer, refresh token and cookie included, is the mock's.
+ */
+function tapFetch(crafts: Record<string, Craft> = {}) {
+  const sent: Array<{ readonly path: string; readonly issuedAt: number | undefined }> = []
+  const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const request = new Request(input, init)
+    const path = new URL(request.url).pathname
+    sent.push({ path, issuedAt: issuedAt(request.headers.get('authorization')) })
+    const response = await globalThis.fetch(request)
+    const craft = crafts[path]
+    if (!craft || !response.ok) return response
+    const body = (await response.json()) as Record<string, unknown>
+    return Response.json({ ...body, accessToken: await craft() })
+  }
+  return { fetch, sent, calls: (path: string) => sent.filter((request) => request.path === path).length }
+}
+
+/** One `GET protected` through `auth.api` from every client every `every` ms, for `duration` ms. */
+async function steadyTraffic(clients: readonly AuthClient[], duration = 10 * MINUTE, every = 5 * SECOND) {
+  for (let elapsed = every; elapsed <= duration; elapsed += every) {
+    await vi.advanceTimersByTimeAsync(every)
+    await replaying(Promise.all(clients.map((auth) => auth.api.get('protected'))))
+  }
+}
+
+const thousandRequests = (auth: AuthClient) =>
+  Promise.all(Array.from({ length: 1000 }, () => auth.api.get('protected').json<{ user: { name: string } }>()))
+
+describe('proactive refresh', () => {
+  it.each([
+    {
+      label: '60 s tokens: a quarter of the lifetime (15 s) before expiry',
+      server: mock,
+      baseUrl: API,
+      options: {},
+      refreshAt: 45 * SECOND,
+    },
+    {
+      label: '15-minute tokens: the 30 s margin before expiry',
+      server: longMock,
+      baseUrl: LONG,
+      options: {},
+      refreshAt: 14.5 * MINUTE,
+    },
+    {
+      label: '60 s tokens with refreshMargin 5000: 5 s before expiry',
+      server: mock,
+      baseUrl: API,
+      options: { refreshMargin: 5000 } satisfies Partial<AuthClientOptions>,
+      refreshAt: 55 * SECOND,
+    },
+  ])('refreshes at refreshAt and not 100 ms before ($label)', async ({ server, baseUrl, options, refreshAt }) => {
+    startClock()
+    const tap = tapFetch()
+    const auth = createAuthClient({ baseUrl, fetch: tap.fetch, ...options })
+    await auth.login(DEMO)
+
+    await vi.advanceTimersByTimeAsync(refreshAt - 100)
+    // A request just before refreshAt goes out with the login token, and no refresh has even started.
+    expect((await auth.api.get('protected')).status).toBe(200)
+    await idle()
+    expect(tap.calls('/refresh')).toBe(0)
+    expect(server.count('/refresh')).toBe(0)
+    expect(tap.sent.at(-1)?.issuedAt).toBe(T0)
+
+    await vi.advanceTimersByTimeAsync(100)
+    await settle(() => server.count('/refresh') === 1, 'the proactive refresh')
+    await idle()
+    expect(server.count('/refresh')).toBe(1)
+  })
+
+  it('re-arms after each refresh: the next one comes a full period later', async () => {
+    startClock()
+    const auth = createAuthClient({ baseUrl: API })
+    await auth.login(DEMO)
+    await vi.advanceTimersByTimeAsync(45 * SECOND)
+    await settle(() => mock.count('/refresh') === 1, 'the first refresh')
+    await vi.advanceTimersByTimeAsync(45 * SECOND - 100)
+    await idle()
+    expect(mock.count('/refresh')).toBe(1)
+    await vi.advanceTimersByTimeAsync(100)
+    await settle(() => mock.count('/refresh') === 2, 'the second refresh')
+  })
+
+  it('the refresh timer is unref’d, so it never keeps a Node process alive', async () => {
+    startClock()
+    const setTimeoutSpy = vi.spyOn(globalThis, 'setTimeout')
+    const auth = createAuthClient({ baseUrl: API })
+    await auth.login(DEMO)
+    const index = setTimeoutSpy.mock.calls.findIndex(([, delay]) => delay === 45 * SECOND)
+    const timer = setTimeoutSpy.mock.results[index]?.value as NodeJS.Timeout | undefined
+    setTimeoutSpy.mockRestore()
+    expect(index).toBeGreaterThanOrEqual(0)
+    expect(timer?.hasRef()).toBe(false)
+  })
+})
+
+describe('a 10-minute session with 1-minute access tokens and a request every 5 s', () => {
+  it.each([
+    { transport: 'cookie' as const, server: mock, baseUrl: API },
+    { transport: 'body' as const, server: bodyMock, baseUrl: BODY },
+  ])('gets no 401 and refreshes every 45 s ($transport transport)', async ({ transport, server, baseUrl }) => {
+    startClock()
+    const auth = createAuthClient({ baseUrl, transport })
+    await auth.login(DEMO)
+    await steadyTraffic([auth])
+    expect(answered(server, 401)).toBe(0)
+    expect(answered(server, 200)).toBe(120)
+    // At 45, 90, ..., 585 s: 13 (at least 9 were asked for), and no more: no refresh per request.
+    expect(server.count('/refresh')).toBe(13)
+  })
+})
+
+describe('clock skew between client and server', () => {
+  it.each([
+    { label: '+10 min', server: aheadMock, baseUrl: AHEAD, serverMinusClient: -SKEW },
+    { label: '-10 min', server: behindMock, baseUrl: BEHIND, serverMinusClient: SKEW },
+  ])(
+    'a client clock skewed by $label refreshes exactly as often as one without skew',
+    async ({ server, baseUrl, serverMinusClient }) => {
+      startClock()
+      const skewed = createAuthClient({ baseUrl })
+      const inSync = createAuthClient({ baseUrl: API })
+      await Promise.all([skewed.login(DEMO), inSync.login(DEMO)])
+      // The skew is real: the skewed server's tokens are issued at its own time.
+      expect(issuedAt(await skewed.getAccessToken())).toBe(T0 + serverMinusClient)
+      expect(issuedAt(await inSync.getAccessToken())).toBe(T0)
+
+      await steadyTraffic([skewed, inSync])
+      expect(mock.count('/refresh')).toBe(13)
+      expect(server.count('/refresh')).toBe(mock.count('/refresh'))
+      expect(answered(server, 401)).toBe(0)
+      expect(answered(mock, 401)).toBe(0)
+    },
+  )
+})
+
+describe('every request checks expiry just before it goes out', () => {
+  it.each([
+    { state: 'an expired token', asleep: 61 * SECOND, face: 'api' },
+    { state: 'a token inside the margin', asleep: 50 * SECOND, face: 'api' },
+    { state: 'an expired token', asleep: 61 * SECOND, face: 'fetch' },
+    { state: 'a token inside the margin', asleep: 50 * SECOND, face: 'fetch' },
+  ] as const)(
+    'after a sleep that skipped the timer, auth.$face refreshes $state first and sends the fresh token',
+    async ({ asleep, face }) => {
+      startClock()
+      const tap = tapFetch()
+      const auth = createAuthClient({ baseUrl: API, fetch: tap.fetch })
+      await auth.login(DEMO)
+      // A background tab or a laptop lid: the clock jumps, the timer (due at 45 s) does not run.
+      vi.setSystemTime(T0 + asleep)
+      await idle()
+      expect(mock.count('/refresh')).toBe(0)
+
+      const response = await replaying(face === 'api' ? auth.api.get('protected') : auth.fetch(`${API}/protected`))
+      expect(response.status).toBe(200)
+      expect(mock.count('/refresh')).toBe(1)
+      expect(answered(mock, 401)).toBe(0)
+      const protectedRequests = tap.sent.filter((request) => request.path === '/protected')
+      expect(protectedRequests.map((request) => request.issuedAt)).toEqual([T0 + asleep])
+    },
+  )
+})
+
+describe('tokens that outlive the longest timer', () => {
+  it('clamps the timer to 2^31-1 ms and re-arms it, refreshing at refreshAt and not before', async () => {
+    startClock()
+    const lifetime = 60 * DAY
+    const refreshAt = T0 + lifetime - 30 * SECOND
+    const tap = tapFetch({
+      '/login': () =>
+        longMock.signAccessToken({ sub: '1', name: 'user1', iat: T0 / SECOND, exp: (T0 + lifetime) / SECOND }),
+    })
+    const setTimeoutSpy = vi.spyOn(globalThis, 'setTimeout')
+    // ky's own timers are 10 s request timeouts (or less); the refresh timer is the only longer one.
+    const delays = () => setTimeoutSpy.mock.calls.map(([, delay]) => delay ?? 0)
+    const refreshTimerDelays = () => delays().filter((delay) => delay > 10 * SECOND)
+    try {
+      const auth = createAuthClient({ baseUrl: LONG, fetch: tap.fetch })
+      await auth.login(DEMO)
+      expect(refreshTimerDelays()).toEqual([MAX_TIMEOUT])
+
+      await vi.advanceTimersByTimeAsync(MAX_TIMEOUT)
+      await idle()
+      expect(longMock.count('/refresh')).toBe(0)
+      expect(refreshTimerDelays()).toEqual([MAX_TIMEOUT, MAX_TIMEOUT])
+
+      await vi.advanceTimersByTimeAsync(refreshAt - 1 - Date.now())
+      await idle()
+      expect(tap.calls('/refresh')).toBe(0)
+      expect(refreshTimerDelays()).toEqual([MAX_TIMEOUT, MAX_TIMEOUT, refreshAt - T0 - 2 * MAX_TIMEOUT])
+
+      await vi.advanceTimersByTimeAsync(1)
+      await settle(() => longMock.count('/refresh') === 1, 'the refresh at refreshAt')
+      // The refreshed 15-minute token is scheduled as usual.
+      await idle()
+      expect(refreshTimerDelays().at(-1)).toBe(14.5 * MINUTE)
+      expect(Math.max(...delays())).toBeLessThanOrEqual(MAX_TIMEOUT)
+    } finally {
+      setTimeoutSpy.mockRestore()
+    }
+  })
+})
+
+describe('timers end with the session', () => {
+  it('logout clears the refresh timer: no refresh happens afterwards, even hours later', async () => {
+    startClock()
+    const tap = tapFetch()
+    const auth = createAuthClient({ baseUrl: API, fetch: tap.fetch })
+    await auth.login(DEMO)
+    expect(await pendingTimers()).toBe(1)
+    await auth.logout()
+    expect(await pendingTimers()).toBe(0)
+    await vi.advanceTimersByTimeAsync(5 * HOUR)
+    await idle()
+    expect(tap.calls('/refresh')).toBe(0)
+    expect(mock.count('/refresh')).toBe(0)
+    expect(await hasToken(auth)).toBe(false)
+  })
+
+  it('logout during a timer-driven refresh: its late answer arms no timer and nothing refreshes afterwards', async () => {
+    startClock()
+    // No logout route: the server session survives, so the late refresh answer is a valid one.
+    const auth = createAuthClient({ baseUrl: API, endpoints: { logout: false } })
+    await auth.login(DEMO)
+    mock.failNextRefreshes(1, { delay: 5 * SECOND })
+    await vi.advanceTimersByTimeAsync(45 * SECOND)
+    await auth.logout()
+    await vi.advanceTimersByTimeAsync(5 * SECOND)
+    await settle(() => mock.count('/refresh') === 1, 'the late refresh answer')
+    expect(mock.requests.filter((request) => request.route === '/refresh').map((request) => request.status)).toEqual([
+      200,
+    ])
+    expect(await pendingTimers()).toBe(0)
+    await vi.advanceTimersByTimeAsync(5 * HOUR)
+    await idle()
+    expect(mock.count('/refresh')).toBe(1)
+    expect(await hasToken(auth)).toBe(false)
+  })
+
+  it.each([
+    {
+      trigger: 'the timer',
+      refuse: async (_auth: AuthClient) => {
+        await vi.advanceTimersByTimeAsync(45 * SECOND)
+      },
+    },
+    {
+      trigger: 'a request answered 401',
+      refuse: async (auth: AuthClient) => {
+        await vi.advanceTimersByTimeAsync(10 * SECOND)
+        await expect(replaying(auth.api.get('protected'))).rejects.toMatchObject({ code: 'SESSION_EXPIRED' })
+      },
+    },
+    {
+      trigger: 'refresh()',
+      refuse: async (auth: AuthClient) => {
+        await vi.advanceTimersByTimeAsync(10 * SECOND)
+        await expect(auth.refresh()).rejects.toMatchObject({ code: 'SESSION_EXPIRED' })
+      },
+    },
+  ])(
+    'a refresh refused via $trigger clears the timer: no refresh is tried again, even hours later',
+    async ({ refuse }) => {
+      startClock()
+      const auth = createAuthClient({ baseUrl: API })
+      const sessionExpired = vi.fn()
+      auth.on('sessionExpired', sessionExpired)
+      await auth.login(DEMO)
+      await mock.revokeAllSessions()
+      await refuse(auth)
+      await settle(() => sessionExpired.mock.calls.length === 1, 'the sessionExpired event')
+      expect(mock.requests.filter((request) => request.route === '/refresh').map((request) => request.status)).toEqual([
+        400,
+      ])
+      // Before the 45 s refreshAt for the request and refresh() cases: the timer must be gone, not spent.
+      expect(await pendingTimers()).toBe(0)
+      await vi.advanceTimersByTimeAsync(5 * HOUR)
+      await idle()
+      expect(mock.count('/refresh')).toBe(1)
+      expect(sessionExpired).toHaveBeenCalledTimes(1)
+      expect(await hasToken(auth)).toBe(false)
+    },
+  )
+})
+
+describe('tokens without a usable lifetime', () => {
+  it.each([
+    { label: 'a JWT without exp', craft: () => mock.signAccessToken({ sub: '1', name: 'user1', iat: T0 / SECOND }) },
+    { label: 'an opaque (non-JWT) access token', craft: async () => 'opaque-access-token' },
+  ])('$label: no timer-driven refresh, but a 401 refreshes once and the replay succeeds', async ({ craft }) => {
+    startClock()
+    const tap = tapFetch({ '/login': craft })
+    const auth = createAuthClient({ baseUrl: API, fetch: tap.fetch })
+    await auth.login(DEMO)
+    expect(await pendingTimers()).toBe(0)
+    await vi.advanceTimersByTimeAsync(2 * HOUR)
+    await idle()
+    expect(mock.count('/refresh')).toBe(0)
+
+    // The mock refuses it (no exp, or not a JWT): the one refresh gets a real token for the replay.
+    const response = await replaying(auth.api.get('protected'))
+    expect(response.status).toBe(200)
+    expect(mock.count('/refresh')).toBe(1)
+    expect(answered(mock, 401)).toBe(1)
+    expect(answered(mock, 200)).toBe(1)
+  })
+
+  it('schedules a token without iat from local receipt time', async () => {
+    startClock()
+    // Expires 120 s after receipt: lifetime 120 s, margin 30 s, refresh 90 s after receipt.
+    const tap = tapFetch({ '/login': () => mock.signAccessToken({ sub: '1', name: 'user1', exp: T0 / SECOND + 120 }) })
+    const auth = createAuthClient({ baseUrl: API, fetch: tap.fetch })
+    await auth.login(DEMO)
+    await vi.advanceTimersByTimeAsync(90 * SECOND - 100)
+    await idle()
+    expect(tap.calls('/refresh')).toBe(0)
+    await vi.advanceTimersByTimeAsync(100)
+    await settle(() => mock.count('/refresh') === 1, 'the refresh 90 s after receipt')
+  })
+
+  it.each([
+    { label: 'exp in the past locally, no iat', claims: () => ({ exp: Date.now() / SECOND - 10 }) },
+    { label: 'exp now locally, no iat', claims: () => ({ exp: Date.now() / SECOND }) },
+    { label: 'exp before iat', claims: () => ({ iat: Date.now() / SECOND, exp: Date.now() / SECOND - 10 }) },
+  ])('a lifetime <= 0 ($label) causes no refresh loop', async ({ claims }) => {
+    startClock()
+    // Every login and refresh answer carries such a token (which the mock then refuses).
+    const stale = () => mock.signAccessToken({ sub: '1', name: 'user1', ...claims() })
+    const tap = tapFetch({ '/login': stale, '/refresh': stale })
+    const auth = createAuthClient({ baseUrl: API, fetch: tap.fetch })
+    await auth.login(DEMO)
+    expect(await pendingTimers()).toBe(0)
+    await vi.advanceTimersByTimeAsync(HOUR)
+    await idle()
+    expect(mock.count('/refresh')).toBe(0)
+
+    // One request: refused, one refresh, one replay (refused again), and that is all.
+    const response = await replaying(auth.fetch(`${API}/protected`))
+    expect(response.status).toBe(401)
+    expect(mock.count('/refresh')).toBe(1)
+    expect(answered(mock, 401)).toBe(2)
+    expect(await pendingTimers()).toBe(0)
+    await vi.advanceTimersByTimeAsync(HOUR)
+    await idle()
+    expect(mock.count('/refresh')).toBe(1)
+    expect(tap.calls('/refresh')).toBe(1)
+  })
+})
+
+// 1000 (or 2000) round trips through MSW take seconds of real time, more on a busy machine.
+describe('1000 concurrent requests', { timeout: 60_000 }, () => {
+  it.each([
+    { label: 'at expiry', asleep: 61 * SECOND },
+    { label: 'inside the margin', asleep: 50 * SECOND },
+  ])('$label share exactly one refresh and all 1000 succeed without a 401', async ({ asleep }) => {
+    startClock()
+    const auth = createAuthClient({ baseUrl: API })
+    await auth.login(DEMO)
+    vi.setSystemTime(T0 + asleep)
+    const results = await replaying(thousandRequests(auth))
+    expect(results.filter((result) => result.user.name === 'user1')).toHaveLength(1000)
+    expect(mock.count('/refresh')).toBe(1)
+    expect(answered(mock, 401)).toBe(0)
+    expect(answered(mock, 200)).toBe(1000)
+  })
+
+  it('answered 401 because the token expired on the server only: the first 401s share one refresh, later ones replay with the new token', async () => {
+    startClock()
+    // One 401 in a hundred reaches the client only once the refresh is over, as on a network with uneven latency.
+    let refreshIsOver = () => {}
+    const refreshOver = new Promise<void>((resolve) => {
+      refreshIsOver = resolve
+    })
+    let refusals = 0
+    let lateRefusals = 0
+    const unevenFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+      const response = await globalThis.fetch(input, init)
+      if (response.status === 401 && refusals++ % 100 === 99) {
+        await refreshOver
+        lateRefusals++
+      }
+      return response
+    }
+    const auth = createAuthClient({ baseUrl: API, fetch: unevenFetch })
+    auth.on('refreshed', () => refreshIsOver())
+    await auth.login(DEMO)
+    // Only the server's clock moves: the client still holds a token it believes fresh.
+    mock.advanceClock(61 * SECOND)
+    const results = await replaying(thousandRequests(auth))
+    expect(results.filter((result) => result.user.name === 'user1')).toHaveLength(1000)
+    expect(mock.count('/refresh')).toBe(1)
+    expect(lateRefusals).toBeGreaterThan(0)
+    expect(answered(mock, 401)).toBe(refusals)
+    expect(answered(mock, 200)).toBe(1000)
+  })
+})
+
+describe('getAccessToken and the refreshed event', () => {
+  it('getAccessToken returns undefined without a session and a fresh token, refreshing first when due', async () => {
+    startClock()
+    const auth = createAuthClient({ baseUrl: API })
+    expect(await hasToken(auth)).toBe(false)
+    expect(mock.count()).toBe(0)
+
+    await auth.login(DEMO)
+    expect(issuedAt(await auth.getAccessToken())).toBe(T0)
+    vi.setSystemTime(T0 + 44 * SECOND)
+    expect(issuedAt(await auth.getAccessToken())).toBe(T0)
+    expect(mock.count('/refresh')).toBe(0)
+
+    vi.setSystemTime(T0 + 50 * SECOND)
+    expect(issuedAt(await auth.getAccessToken())).toBe(T0 + 50 * SECOND)
+    expect(mock.count('/refresh')).toBe(1)
+
+    await auth.logout()
+    expect(await hasToken(auth)).toBe(false)
+  })
+
+  it('fires refreshed once per refresh with the claims and expiresAt = local receipt + lifetime', async () => {
+    startClock()
+    // The server runs 10 minutes ahead: expiresAt must come from receipt + lifetime, not from exp.
+    const auth = createAuthClient({ baseUrl: BEHIND })
+    const refreshed: Array<{ at: number; claims: JwtPayload | undefined; expiresAt: number | undefined }> = []
+    auth.on('refreshed', ({ claims, expiresAt }) => refreshed.push({ at: Date.now(), claims, expiresAt }))
+    await auth.login(DEMO)
+    await idle()
+    expect(refreshed).toHaveLength(0)
+
+    await vi.advanceTimersByTimeAsync(45 * SECOND)
+    await settle(() => refreshed.length === 1, 'the proactive refresh event')
+    // Three callers, one refresh, one event.
+    await Promise.all([auth.refresh(), auth.refresh(), auth.refresh()])
+    await vi.advanceTimersByTimeAsync(45 * SECOND)
+    await settle(() => refreshed.length === 3, 'the next proactive refresh event')
+    await idle()
+
+    expect(behindMock.count('/refresh')).toBe(3)
+    expect(refreshed).toHaveLength(3)
+    expect(refreshed.map(({ at, expiresAt }) => [at - T0, (expiresAt ?? 0) - T0])).toEqual([
+      [45 * SECOND, 105 * SECOND],
+      [45 * SECOND, 105 * SECOND],
+      [90 * SECOND, 150 * SECOND],
+    ])
+    for (const { at, claims } of refreshed) {
+      expect(claims).toMatchObject({
+        sub: '1',
+        name: 'user1',
+        iat: (at + SKEW) / SECOND,
+        exp: (at + SKEW) / SECOND + 60,
+      })
+    }
+  })
+})
