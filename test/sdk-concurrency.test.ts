@@ -6,7 +6,7 @@
 import { HttpResponse, http } from 'msw'
 import { describe, expect, it, vi } from 'vitest'
 import { type AuthClient, createAuthClient } from '../src/index.ts'
-import { API, answered, DEMO, mockServersWithMsw, settle, useFakeClock } from './support/sdk.ts'
+import { API, answered, DEMO, installFakeClock, mockServersWithMsw, settle } from './support/sdk.ts'
 import {
   labelOf,
   recordAuthorizations,
@@ -22,7 +22,7 @@ const { mocks, server } = mockServersWithMsw({ accessTokenTtl: 60 })
 const mock = mocks[0] as NonNullable<(typeof mocks)[0]>
 
 async function loggedIn() {
-  useFakeClock()
+  installFakeClock()
   const auth = createAuthClient({ baseUrl: API })
   await auth.login(DEMO)
   return { auth, events: watchEvents(auth), token: (await auth.getAccessToken()) as string }
@@ -245,7 +245,7 @@ describe('the replay', () => {
     ['is not made for a 500 by default', 500, undefined, false],
     ['is made, after one refresh, for a 403 with refreshOn [401, 403]', 403, [401, 403], true],
   ])('%s', async (_, status, refreshOn, replayed) => {
-    useFakeClock()
+    installFakeClock()
     const auth = createAuthClient({ baseUrl: API, ...(refreshOn && { refreshOn }) })
     await auth.login(DEMO)
     const token = await auth.getAccessToken()

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import { createAuthClient } from '../src/index.ts'
-import { API, answered, DEMO, mockServers, settle, useFakeClock } from './support/sdk.ts'
+import { API, answered, DEMO, installFakeClock, mockServers, settle } from './support/sdk.ts'
 
 const [cookieMock, bodyMock] = mockServers(
   { accessTokenTtl: 60, transport: 'cookie' },
@@ -9,7 +9,7 @@ const [cookieMock, bodyMock] = mockServers(
 
 describe('core flows', () => {
   it('logs in, sends the token and refreshes before expiry (cookie)', async () => {
-    useFakeClock()
+    installFakeClock()
     const auth = createAuthClient({ baseUrl: API })
     await auth.login(DEMO)
     expect(await auth.api.get('protected').json()).toMatchObject({ user: { name: 'user1' } })
@@ -19,8 +19,8 @@ describe('core flows', () => {
     expect(answered(cookieMock, 401)).toBe(0)
   })
 
-  it('refreshes on 401 and replays (body)', async () => {
-    useFakeClock()
+  it('a session revoked on the server rejects the next request with SESSION_EXPIRED (body)', async () => {
+    installFakeClock()
     const auth = createAuthClient({ baseUrl: 'https://body.example.test', transport: 'body' })
     await auth.login(DEMO)
     await bodyMock.revokeAllSessions()
@@ -28,7 +28,7 @@ describe('core flows', () => {
   })
 
   it('1000 concurrent requests at expiry share one refresh', async () => {
-    useFakeClock()
+    installFakeClock()
     const auth = createAuthClient({ baseUrl: API })
     await auth.login(DEMO)
     cookieMock.advanceClock(0)

@@ -8,7 +8,7 @@ import { HttpResponse, http } from 'msw'
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import type { RefreshFailure } from '../mock-server/index.ts'
 import { type AuthClient, type AuthError, createAuthClient } from '../src/index.ts'
-import { API, answered, DEMO, drive, mockServersWithMsw, settle, useFakeClock } from './support/sdk.ts'
+import { API, answered, DEMO, drive, installFakeClock, mockServersWithMsw, settle } from './support/sdk.ts'
 import {
   driveUntil,
   expectAuthError,
@@ -33,7 +33,7 @@ const issued = recordIssuedTokens(server)
 
 /** A logged-in cookie client (fake clock on), its events, and the token it holds. */
 async function loggedIn(options: Partial<Parameters<typeof createAuthClient>[0]> = {}) {
-  useFakeClock()
+  installFakeClock()
   const auth = createAuthClient({ baseUrl: API, ...options })
   await auth.login(DEMO)
   return { auth, events: watchEvents(auth), token: (await auth.getAccessToken()) as string }
@@ -119,7 +119,7 @@ describe('a refused refresh ends the session', () => {
   })
 
   it('the body transport without any refresh token expires the session without calling the server', async () => {
-    useFakeClock()
+    installFakeClock()
     const auth = createAuthClient({ baseUrl: BODY_API, transport: 'body', storage: recordingStorage() })
     const events = watchEvents(auth)
 
@@ -296,7 +296,7 @@ describe('a malformed refresh answer is rejected', () => {
 
 describe('login errors', () => {
   it('a wrong password rejects with LOGIN_FAILED, status 400 and the answer as cause', async () => {
-    useFakeClock()
+    installFakeClock()
     const auth = createAuthClient({ baseUrl: API })
     const error = expectAuthError(
       await rejectionOf(auth.login({ username: 'user1', password: 'wrong-password' })),
@@ -313,7 +313,7 @@ describe('login errors', () => {
     ['without accessToken', () => HttpResponse.json({ token: 'x' })],
     ['with a non-string refreshToken', () => HttpResponse.json({ accessToken: 'a.b.c', refreshToken: 7 })],
   ])('a login answer %s rejects with INVALID_RESPONSE', async (_, answer) => {
-    useFakeClock()
+    installFakeClock()
     server.use(http.post(`${API}/login`, answer))
     const auth = createAuthClient({ baseUrl: API })
     expectAuthError(await rejectionOf(auth.login(DEMO)), 'INVALID_RESPONSE', issued)
@@ -331,7 +331,7 @@ describe('login errors', () => {
   )
 
   it('a network error rejects with LOGIN_FAILED without status, and is not retried', async () => {
-    useFakeClock()
+    installFakeClock()
     let calls = 0
     server.use(
       http.post(`${API}/login`, () => {
@@ -354,7 +354,7 @@ describe('AuthError', () => {
       errors.push((await promise) as AuthError)
     }
     const storage = recordingStorage()
-    useFakeClock()
+    installFakeClock()
     const auth = createAuthClient({ baseUrl: BODY_API, transport: 'body', storage })
 
     await collect(rejectionOf(auth.login({ username: 'user1', password: 'wrong-password' })))

@@ -6,7 +6,7 @@ import { HttpResponse, http } from 'msw'
 import { describe, expect, it, vi } from 'vitest'
 import { profiles } from '../mock-server/index.ts'
 import { type AuthClient, createAuthClient } from '../src/index.ts'
-import { API, answered, DEMO, mockServersWithMsw, settle, useFakeClock } from './support/sdk.ts'
+import { API, answered, DEMO, installFakeClock, mockServersWithMsw, settle } from './support/sdk.ts'
 import {
   expectAuthError,
   expectNoTimerArmed,
@@ -39,7 +39,7 @@ const issued = recordIssuedTokens(server)
 
 /** A logged-in body-transport client of `base`, with a storage adapter that records what it keeps. */
 async function bodyClient(base: string) {
-  useFakeClock()
+  installFakeClock()
   const storage = recordingStorage()
   const auth = createAuthClient({ baseUrl: base, transport: 'body', storage })
   await auth.login(DEMO)
@@ -87,7 +87,7 @@ describe('logout and login racing a refresh', () => {
   )
 
   it('logout while the refreshed tokens are being stored keeps the client logged out', async () => {
-    useFakeClock()
+    installFakeClock()
     // An asynchronous store that applies its operations in order (as IndexedDB or AsyncStorage do).
     let queue = Promise.resolve()
     let release = () => {}
@@ -134,7 +134,7 @@ describe('logout and login racing a refresh', () => {
     ['cookie', API],
     ['body', BODY_API],
   ])('logout presents the refresh token (%s transport) and the server revokes its family', async (transport, base) => {
-    useFakeClock()
+    installFakeClock()
     const storage = recordingStorage()
     const auth = createAuthClient({ baseUrl: base, transport: transport as 'cookie' | 'body', storage })
     await auth.login(DEMO)
@@ -164,7 +164,7 @@ describe('logout and login racing a refresh', () => {
   })
 
   it('logout is idempotent', async () => {
-    useFakeClock()
+    installFakeClock()
     const auth = createAuthClient({ baseUrl: API })
     await auth.login(DEMO)
     await auth.logout()

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { AuthHandlers } from '../mock-server/index.ts'
 import { type AuthClient, type AuthClientOptions, createAuthClient } from '../src/index.ts'
 import { recordingFetch } from './support/exchanges.ts'
-import { API, DEMO, drive, flushDue, mockServersWithMsw, settle, useFakeClock } from './support/sdk.ts'
+import { API, DEMO, drive, flushDue, installFakeClock, mockServersWithMsw, settle } from './support/sdk.ts'
 
 const PATHS_API = 'https://paths.example.test/api'
 
@@ -25,7 +25,7 @@ const {
 
 // Fake timers throughout, so that no scheduled refresh outlives its test.
 beforeEach(() => {
-  useFakeClock()
+  installFakeClock()
 })
 afterEach(() => {
   vi.unstubAllGlobals()
@@ -373,25 +373,25 @@ describe('runtime neutrality', () => {
   })
 })
 
-describe('auth.fetch as the fetch of another API client', () => {
-  /** A minimal fetch-based client in the style of openapi-fetch: builds a Request, never throws on a status. */
-  function createTodoClient({ fetch, baseUrl }: { fetch: typeof globalThis.fetch; baseUrl: string }) {
-    const call = async (method: string, path: string, body?: unknown) => {
-      const request = new Request(new URL(path, baseUrl), {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? null : JSON.stringify(body),
-      })
-      const response = await fetch(request)
-      const data: unknown = response.headers.get('content-type')?.includes('json') ? await response.json() : undefined
-      return response.ok ? { data, response } : { error: data, response }
-    }
-    return {
-      GET: (path: string) => call('GET', path),
-      POST: (path: string, body: unknown) => call('POST', path, body),
-    }
+/** A minimal fetch-based client in the style of openapi-fetch: builds a Request, never throws on a status. */
+function createTodoClient({ fetch, baseUrl }: { fetch: typeof globalThis.fetch; baseUrl: string }) {
+  const call = async (method: string, path: string, body?: unknown) => {
+    const request = new Request(new URL(path, baseUrl), {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? null : JSON.stringify(body),
+    })
+    const response = await fetch(request)
+    const data: unknown = response.headers.get('content-type')?.includes('json') ? await response.json() : undefined
+    return response.ok ? { data, response } : { error: data, response }
   }
+  return {
+    GET: (path: string) => call('GET', path),
+    POST: (path: string, body: unknown) => call('POST', path, body),
+  }
+}
 
+describe('auth.fetch as the fetch of another API client', () => {
   /** What the todo API received: whether the token was current, and the body. */
   let received: Array<{ method: string; valid: boolean; body: string }> = []
 

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { type AuthHandlers, profiles, REFRESH_ROUTES } from '../mock-server/index.ts'
 import { createAuthClient, presets } from '../src/index.ts'
 import { recordingFetch } from './support/exchanges.ts'
-import { answered, DEMO, flushDue, mockServersWithMsw, useFakeClock } from './support/sdk.ts'
+import { answered, DEMO, flushDue, installFakeClock, mockServersWithMsw } from './support/sdk.ts'
 
 const {
   mocks: [rotatingBody, staticCookie, staticBody],
@@ -52,7 +52,7 @@ describe.each(cases)('presets.$name', ({ name, mock, baseUrl, refreshRoute, rota
   const profile = profiles[name]
 
   it(`logs in, refreshes on the server's 403 at ${refreshRoute}, replays, and logs out`, async () => {
-    useFakeClock()
+    installFakeClock()
     const { fetch, issued, presented } = recordingFetch()
     const auth = createAuthClient({ ...presets[name], baseUrl, fetch })
     await auth.login(DEMO)
@@ -92,7 +92,7 @@ describe.each(cases)('presets.$name', ({ name, mock, baseUrl, refreshRoute, rota
   })
 
   it('replays a 403 that is not about expiry once, after one refresh, then hands it to the caller', async () => {
-    useFakeClock()
+    installFakeClock()
     server.use(http.get(`${baseUrl}/admin`, () => HttpResponse.json({ error: 'forbidden' }, { status: 403 })))
     const auth = createAuthClient({ ...presets[name], baseUrl })
     await auth.login(DEMO)
@@ -106,7 +106,7 @@ describe.each(cases)('presets.$name', ({ name, mock, baseUrl, refreshRoute, rota
   })
 
   it('without the preset (default options), the 403 reaches the caller and nothing is refreshed', async () => {
-    useFakeClock()
+    installFakeClock()
     const auth = createAuthClient({ baseUrl })
     await auth.login(DEMO)
     mock.advanceClock(61_000)

@@ -7,7 +7,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import type { AuthHandlers } from '../mock-server/index.ts'
 import { type AuthClient, type AuthClientOptions, createAuthClient, type JwtPayload } from '../src/index.ts'
-import { API, answered, DEMO, mockServers, settle, useFakeClock } from './support/sdk.ts'
+import { API, answered, DEMO, installFakeClock, mockServers, settle } from './support/sdk.ts'
 import { claimsOf } from './support/tokens.ts'
 
 const SECOND = 1000
@@ -39,7 +39,7 @@ const [mock, bodyMock, longMock, aheadMock, behindMock] = mockServers(
 const T0 = Date.UTC(2030, 0, 1)
 
 function startClock(): void {
-  useFakeClock()
+  installFakeClock()
   vi.setSystemTime(T0)
 }
 

@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { AuthHandlers } from '../mock-server/index.ts'
 import { type AuthClient, type AuthClientOptions, createAuthClient, type RefreshTokenStorage } from '../src/index.ts'
 import { recordingFetch } from './support/exchanges.ts'
-import { DEMO, flushDue, mockServers, settle, useFakeClock } from './support/sdk.ts'
+import { DEMO, flushDue, installFakeClock, mockServers, settle } from './support/sdk.ts'
 
 const COOKIE_API = 'https://cookie.example.test'
 const BODY_API = 'https://body.example.test'
@@ -27,7 +27,7 @@ const [cookieMock, bodyMock, staticMock] = mockServers(
 
 // Fake timers throughout, so that no scheduled refresh outlives its test.
 beforeEach(() => {
-  useFakeClock()
+  installFakeClock()
 })
 afterEach(() => {
   vi.unstubAllGlobals()

@@ -14,7 +14,7 @@ export const DEMO = { username: 'user1', password: 'password123' } as const
  * The timers and `Date` that tests drive. `setImmediate` and the microtask
  * queue stay real: MSW answers over (intercepted) sockets, i.e. real I/O.
  */
-export function useFakeClock(): void {
+export function installFakeClock(): void {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] })
 }
 
