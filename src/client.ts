@@ -55,10 +55,14 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   )
   const allowed = (url: string) => origins.has(new URL(url).origin)
 
-  const attach = async ({ request }: { request: Request }) => {
+  // Synchronous unless a refresh is due: most requests pay for no promise and no abort listener.
+  const attach = ({ request }: { request: Request }) => {
+    const set = (token: string | undefined) => {
+      if (token) request.headers.set('authorization', `Bearer ${token}`)
+    }
     if (!allowed(request.url)) return
-    const token = await abortable(session.fresh(), request.signal)
-    if (token) request.headers.set('authorization', `Bearer ${token}`)
+    const token = session.fresh()
+    return typeof token === 'object' ? abortable(token, request.signal).then(set) : set(token)
   }
 
   const api = ky.create({
@@ -67,7 +71,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       beforeRequest: [attach],
       beforeRetry: [attach],
       afterResponse: [
-        async ({ request, options, response, retryCount }) => {
+        ({ request, options, response, retryCount }) => {
           if (
             !refreshOn.includes(response.status) ||
             // The origin that answered: a redirect may have left the allowed ones.
@@ -78,9 +82,11 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
           ) {
             return
           }
-          if (!(await abortable(session.replayable(request.headers.get('authorization')), request.signal))) return
           // The replay passes `beforeRetry`, which attaches the now current token.
-          return ky.retry({ delay: 0 })
+          // A falsy value leaves the answer as it is.
+          return abortable(session.replayable(request.headers.get('authorization')), request.signal).then(
+            (replay) => replay && ky.retry({ delay: 0 }),
+          ) as Promise<ReturnType<typeof ky.retry> | undefined>
         },
       ],
     },

@@ -22,9 +22,10 @@ export type AuthErrorCode =
  */
 export class AuthError extends Error {
   override readonly name = 'AuthError'
-  readonly code: AuthErrorCode
+  // `declare`: assigned in the constructor, with no class-field code emitted for them.
+  declare readonly code: AuthErrorCode
   /** The HTTP status behind the error, when there was an answer. */
-  readonly status: number | undefined
+  declare readonly status: number | undefined
 
   constructor(code: AuthErrorCode, cause?: unknown, status?: number) {
     super(code, { cause })

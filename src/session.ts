@@ -86,7 +86,7 @@ export function createSession(options: NormalizedOptions, http: KyInstance) {
       throw new AuthError(
         error instanceof SyntaxError
           ? 'INVALID_RESPONSE'
-          : code === 'REFRESH_FAILED' && (status === 400 || status === 401 || status === 403)
+          : code === 'REFRESH_FAILED' && [400, 401, 403].includes(status as number)
             ? 'SESSION_EXPIRED'
             : code,
         response ?? error,
@@ -97,7 +97,8 @@ export function createSession(options: NormalizedOptions, http: KyInstance) {
 
   const arm = () => {
     clearTimeout(timer)
-    if (access?.refreshAt === undefined) return
+    // No refresh time (no `exp`): reactive refresh only.
+    if (!access?.refreshAt) return
     // A negative delay fires at once.
     timer = setTimeout(tick, Math.min(access.refreshAt - Date.now(), MAX_TIMEOUT))
     // A scheduled refresh must not keep a Node process alive.
@@ -108,24 +109,23 @@ export function createSession(options: NormalizedOptions, http: KyInstance) {
   // its failures reach the `sessionExpired` / `refreshFailed` listeners, and the timer stops.
   const tick = () => (Date.now() < (access?.refreshAt as number) ? arm() : refresh().catch(() => {}))
 
-  /** Installs the tokens of a login or refresh answer. */
-  const adopt = async (body: unknown, started: number, login?: boolean) => {
+  /**
+   * Installs the tokens of a login or refresh answer, at once: the storage adapter is called in the same
+   * turn as memory changes, so its calls come in the order of the session's changes (a later logout's
+   * `remove` after this `set`). Returns the `set`, to await.
+   */
+  const adopt = (body: unknown, login?: boolean) => {
     const { accessToken, refreshToken } = (body ?? {}) as Record<string, unknown>
     const claims = claimsOf(accessToken as string)
     if (
       typeof accessToken !== 'string' ||
       !accessToken ||
-      (refreshToken !== undefined && typeof refreshToken !== 'string') ||
+      typeof (refreshToken ?? '') !== 'string' ||
       (!login && access?.claims?.sub !== undefined && claims?.sub !== access.claims.sub)
     ) {
       throw new AuthError('INVALID_RESPONSE')
     }
-    if (refreshToken) await store.set(refreshToken)
-    // A logout while the refresh token was being stored: it must not stay stored, nor the session come back.
-    if (started !== epoch) {
-      store.remove()
-      throw new AuthError('LOGGED_OUT')
-    }
+    const stored = refreshToken && store.set(refreshToken as string)
     // Timing counts from local receipt and the token's own lifetime: a skewed client clock does not matter.
     const now = Date.now()
     const lifetime = ((claims?.exp as number) - (claims?.iat ?? now / 1000)) * 1000
@@ -138,6 +138,7 @@ export function createSession(options: NormalizedOptions, http: KyInstance) {
     }
     alive = true
     arm()
+    return stored
   }
 
   const run = async (): Promise<string> => {
@@ -145,10 +146,15 @@ export function createSession(options: NormalizedOptions, http: KyInstance) {
     try {
       const refreshToken = await store.get()
       if (!cookie && !refreshToken) throw new AuthError('SESSION_EXPIRED')
-      const json = refreshToken ? { refreshToken } : undefined
-      const body = await post(endpoints.refresh, json, 'REFRESH_FAILED', options.refreshRetries)
+      // No body with the cookie transport, whose store holds nothing.
+      const body = await post(
+        endpoints.refresh,
+        refreshToken && { refreshToken },
+        'REFRESH_FAILED',
+        options.refreshRetries,
+      )
       if (started === epoch) {
-        await adopt(body, started)
+        await adopt(body)
         emit('refreshed', info())
       }
     } catch (cause) {
@@ -181,16 +187,20 @@ export function createSession(options: NormalizedOptions, http: KyInstance) {
     return inFlight
   }
 
-  /** The token to send now; refreshes first once the refresh time has passed (a late timer changes nothing). */
-  const fresh = async (): Promise<string | undefined> => {
-    if (access && Date.now() >= (access.refreshAt as number)) {
-      await refresh().catch((error) => {
-        // A transient failure leaves a token that has not expired yet usable.
-        if (!access || Date.now() >= (access.expiresAt as number)) throw error
-      })
-    }
-    return access?.token
-  }
+  /**
+   * The token to send now: at once while the refresh time has not come, else a promise of it after a
+   * refresh (a late timer changes nothing). A transient failure leaves a token that has not expired usable.
+   */
+  const fresh = (): string | undefined | Promise<string | undefined> =>
+    access && Date.now() >= (access.refreshAt as number)
+      ? refresh().then(
+          () => access?.token,
+          (error) => {
+            if (!access || Date.now() >= (access.expiresAt as number)) throw error
+            return access.token
+          },
+        )
+      : access?.token
 
   return {
     fresh,
@@ -206,7 +216,7 @@ export function createSession(options: NormalizedOptions, http: KyInstance) {
         await refresh()
       },
 
-      getAccessToken: fresh,
+      getAccessToken: async () => fresh(),
 
       async login(credentials: Record<string, unknown>): Promise<void> {
         if (typeof credentials !== 'object' || !credentials) invalid('credentials')
@@ -214,7 +224,8 @@ export function createSession(options: NormalizedOptions, http: KyInstance) {
         const body = await post(endpoints.login, credentials, 'LOGIN_FAILED')
         if (started !== epoch) throw new AuthError('LOGGED_OUT')
         // Only a successful login ends the previous session; a refresh still in flight is discarded.
-        await adopt(body, ++epoch, true)
+        epoch++
+        await adopt(body, true)
       },
 
       async logout(): Promise<void> {
@@ -232,9 +243,7 @@ export function createSession(options: NormalizedOptions, http: KyInstance) {
         const set = listeners.get(name)
         if (!set || typeof listener !== 'function') invalid('event')
         set.add(listener as (payload: never) => void)
-        return () => {
-          set.delete(listener as (payload: never) => void)
-        }
+        return () => set.delete(listener as (payload: never) => void)
       },
     },
   }

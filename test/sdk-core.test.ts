@@ -27,6 +27,18 @@ describe('core flows', () => {
     await expect(auth.api.get('protected').json()).rejects.toMatchObject({ code: 'SESSION_EXPIRED' })
   })
 
+  it('getAccessToken() always answers a promise: undefined before login, the token after', async () => {
+    installFakeClock()
+    const auth = createAuthClient({ baseUrl: API })
+    const before = auth.getAccessToken()
+    expect(before).toBeInstanceOf(Promise)
+    expect(await before).toBeUndefined()
+    await auth.login(DEMO)
+    const after = auth.getAccessToken()
+    expect(after).toBeInstanceOf(Promise)
+    expect(typeof (await after)).toBe('string')
+  })
+
   it('1000 concurrent requests at expiry share one refresh', async () => {
     installFakeClock()
     const auth = createAuthClient({ baseUrl: API })
