@@ -1,0 +1,302 @@
+/**
+ * `npm run bench`: measures, side by side in one run, what README's "Benchmarks" section reports, and writes
+ * that section (between its markers) from the results. Nothing in it is typed in by hand.
+ *
+ * 1. Per-request overhead of `auth.api` against bare ky with a static Authorization header (loopback HTTP).
+ * 2. Refresh amplification: N concurrent requests at expiry, refresh calls made by this SDK and by the naive ky
+ *    `afterResponse` recipe.
+ * 3. Requests per second of the reference server (`/protected`, `/refresh`) under autocannon on loopback.
+ * 4. The main entry's size, from size-limit.
+ *
+ * Usage: `npm run bench` (add `-- --no-write` to print without touching README).
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+import autocannon from 'autocannon'
+import ky, { type KyInstance } from 'ky'
+import { startAuthServer } from '../mock-server/node.ts'
+import { createAuthClient } from '../src/index.ts'
+
+const root = new URL('..', import.meta.url)
+const DEMO = { username: 'user1', password: 'password123' }
+const write = !process.argv.includes('--no-write')
+
+interface TokenAnswer {
+  accessToken: string
+  refreshToken?: string
+}
+
+/** The reference server in its own process (so that it does not share the client's event loop). */
+async function startServerProcess(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['mock-server/serve.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      PORT: '0',
+      BCRYPT_COST: '4',
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      JWT_REFRESH_SECRET: randomBytes(32).toString('hex'),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  let output = ''
+  // Keep reading all along: the server prints again when it stops.
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += String(chunk)
+      const match = /listening on (http:\/\/\S+)/.exec(output)
+      if (match?.[1]) resolve(match[1])
+    })
+    child.once('exit', () => reject(new Error(`The server did not start:\n${output}`)))
+  })
+  return { url, child }
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return
+  const exited = once(child, 'exit')
+  child.kill('SIGTERM')
+  await exited
+}
+
+async function login(url: string): Promise<Required<TokenAnswer>> {
+  return ky.post(`${url}/login`, { json: DEMO }).json()
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] as number
+}
+
+/**
+ * 1. Per-request latency of the clients, requests interleaved one by one (in an order that alternates) so
+ * that all see the same machine at the same moment; the median of each client's latencies resists the GC
+ * pauses and scheduler noise of a small machine. Bare ky with no-op hooks shows what ky's hook machinery
+ * alone costs: the floor for any wrapper built on ky hooks.
+ */
+async function overhead() {
+  const { url, child } = await startServerProcess({ REFRESH_TRANSPORT: 'body', JWT_EXPIRATION: '3600' })
+  try {
+    const auth = createAuthClient({ baseUrl: url, transport: 'body' })
+    await auth.login(DEMO)
+    const { accessToken } = await login(url)
+    const headers = { authorization: `Bearer ${accessToken}` }
+    const clients: KyInstance[] = [
+      ky.create({ baseUrl: url, headers }),
+      ky.create({ baseUrl: url, headers, hooks: { beforeRequest: [() => {}], afterResponse: [() => {}] } }),
+      auth.api,
+    ]
+    const times = clients.map((): number[] => [])
+    const timed = async (index: number) => {
+      const start = performance.now()
+      await clients[index]?.get('protected').json()
+      times[index]?.push((performance.now() - start) * 1000)
+    }
+    const requests = 4000
+    for (let round = 0; round < 300 + requests; round++) {
+      if (round === 300) for (const list of times) list.length = 0 // the first 300 were the warm-up
+      const order = round % 2 ? [0, 1, 2] : [2, 1, 0]
+      for (const index of order) await timed(index)
+    }
+    const [bareMicros = 0, hooksMicros = 0, authMicros = 0] = times.map(median)
+    return { requests, bareMicros, hooksMicros, authMicros }
+  } finally {
+    await stopProcess(child)
+  }
+}
+
+/** The refresh recipe of ky's README (afterResponse hook, retry once with the new token), with body transport. */
+function naiveClient(url: string, tokens: Required<TokenAnswer>, fetchCounting: typeof fetch): KyInstance {
+  let current = tokens
+  return ky.create({
+    baseUrl: url,
+    fetch: fetchCounting,
+    hooks: {
+      beforeRequest: [({ request }) => request.headers.set('authorization', `Bearer ${current.accessToken}`)],
+      afterResponse: [
+        async ({ request, response, retryCount }) => {
+          if (response.status === 401 && retryCount === 0) {
+            const answer = await ky
+              .post(`${url}/refresh`, { fetch: fetchCounting, json: { refreshToken: current.refreshToken } })
+              .json<TokenAnswer>()
+            current = { accessToken: answer.accessToken, refreshToken: answer.refreshToken ?? current.refreshToken }
+            const headers = new Headers(request.headers)
+            headers.set('authorization', `Bearer ${answer.accessToken}`)
+            return ky.retry({ request: new Request(request, { headers }), code: 'TOKEN_REFRESHED' })
+          }
+        },
+      ],
+    },
+  })
+}
+
+/** A fetch that counts the refresh calls going through it. */
+function countingFetch() {
+  const counter = { refreshes: 0 }
+  const fetchCounting: typeof fetch = (input, init) => {
+    const url = input instanceof Request ? input.url : String(input)
+    if (new URL(url).pathname.endsWith('/refresh')) counter.refreshes++
+    return fetch(input, init)
+  }
+  return { counter, fetchCounting }
+}
+
+/** 2. N concurrent requests whose token has just expired on the server: how many refresh calls? */
+async function amplification() {
+  let offset = 0
+  const ttl = 60
+  const server = await startAuthServer({
+    port: 0,
+    bcryptCost: 4,
+    transport: 'body',
+    accessTokenTtl: ttl,
+    clock: () => Date.now() + offset,
+  })
+  const rows = []
+  try {
+    for (const n of [1, 10, 100, 1000]) {
+      const ours = countingFetch()
+      const auth = createAuthClient({ baseUrl: server.url, transport: 'body', fetch: ours.fetchCounting })
+      await auth.login(DEMO)
+      const naive = countingFetch()
+      const naiveApi = naiveClient(server.url, await login(server.url), naive.fetchCounting)
+      // Both access tokens expire on the server; neither client's clock knows it yet.
+      offset += (ttl + 1) * 1000
+      const settle = async (client: KyInstance) => {
+        const results = await Promise.allSettled(Array.from({ length: n }, () => client.get('protected').json()))
+        return results.filter((result) => result.status === 'fulfilled').length
+      }
+      const oursOk = await settle(auth.api)
+      const naiveOk = await settle(naiveApi)
+      rows.push({ n, ours: ours.counter.refreshes, oursOk, naive: naive.counter.refreshes, naiveOk })
+    }
+  } finally {
+    await server.close()
+  }
+  return rows
+}
+
+/** 3. Requests per second of the reference server, in its own process, under autocannon. */
+async function throughput() {
+  const duration = 5
+  const connections = 10
+  // A long grace window: each connection refreshes along its own chain, so no reuse is ever detected.
+  const { url, child } = await startServerProcess({
+    REFRESH_TRANSPORT: 'body',
+    JWT_EXPIRATION: '3600',
+    REFRESH_REUSE_GRACE: '3600',
+  })
+  try {
+    const { accessToken } = await login(url)
+    const sessions = await Promise.all(Array.from({ length: connections }, () => login(url)))
+    const run = (options: autocannon.Options) =>
+      autocannon({ connections, duration, ...options }) as unknown as Promise<autocannon.Result>
+    const protectedRoute = await run({
+      url: `${url}/protected`,
+      headers: { authorization: `Bearer ${accessToken}` },
+    })
+    let next = 0
+    const refreshRoute = await run({
+      url: `${url}/refresh`,
+      requests: [
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          // Each connection rotates its own session's token: a genuine chain of refreshes.
+          setupRequest: (request, context: { token?: string | undefined }) => {
+            context.token ??= sessions[next++ % connections]?.refreshToken
+            return { ...request, body: JSON.stringify({ refreshToken: context.token }) }
+          },
+          onResponse: (status, body, context: { token?: string | undefined }) => {
+            if (status === 200) context.token = (JSON.parse(body) as TokenAnswer).refreshToken
+          },
+        },
+      ],
+    })
+    const summary = (result: autocannon.Result) => ({
+      rps: result.requests.average,
+      p99: result.latency.p99,
+      non2xx: result.non2xx + result.errors + result.timeouts,
+    })
+    return { duration, connections, protected: summary(protectedRoute), refresh: summary(refreshRoute) }
+  } finally {
+    await stopProcess(child)
+  }
+}
+
+/** 4. The main entry's size, as `npm run size` measures it. */
+function size() {
+  const json = execFileSync('npx', ['size-limit', '--json'], { cwd: root, encoding: 'utf8' })
+  const [entry] = JSON.parse(json) as Array<{ name: string; size: number; sizeLimit: number; passed: boolean }>
+  if (!entry) throw new Error('size-limit reported nothing')
+  return entry
+}
+
+const integer = (value: number) => Math.round(value).toLocaleString('en-US')
+
+async function main() {
+  console.log('Measuring per-request overhead...')
+  const cost = await overhead()
+  console.log('Measuring refresh amplification...')
+  const amplified = await amplification()
+  console.log('Measuring server throughput...')
+  const load = await throughput()
+  const bytes = size()
+
+  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU'
+  // The ratio as printed, so that the verdict agrees with the table.
+  const ratio = Number((cost.authMicros / cost.bareMicros).toFixed(2))
+  const signed = (micros: number) => `${micros < 0 ? '−' : '+'}${Math.abs(micros).toFixed(0)}`
+  const lines = [
+    `Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.versions.node}, ${cpus().length} × ${cpu}.`,
+    '',
+    '**Size.** The main entry, minified and gzipped with ky and jwt-decode external (size-limit):',
+    `${integer(bytes.size)} B (budget ${integer(bytes.sizeLimit)} B).`,
+    '',
+    `**Per-request overhead** (${integer(cost.requests)} sequential \`GET /protected\` per client to the reference server on loopback, interleaved one by one; median latency):`,
+    '',
+    '| Client | Time per request | Ratio |',
+    '| --- | --- | --- |',
+    `| bare ky, static \`Authorization\` header | ${cost.bareMicros.toFixed(0)} µs | 1.00× |`,
+    `| bare ky with no-op \`beforeRequest\` and \`afterResponse\` hooks (ky's own cost of hooks) | ${cost.hooksMicros.toFixed(0)} µs | ${(cost.hooksMicros / cost.bareMicros).toFixed(2)}× |`,
+    `| \`auth.api\` | ${cost.authMicros.toFixed(0)} µs | ${(cost.authMicros / cost.bareMicros).toFixed(2)}× |`,
+    '',
+    `Goal: at most 1.05×; ${ratio <= 1.05 ? 'met' : 'not met'} in this run (${ratio.toFixed(2)}×). Against bare ky with no-op hooks, \`auth.api\` differs by ${signed(cost.authMicros - cost.hooksMicros)} µs: the token is attached synchronously unless a refresh is due, so nearly all of the overhead is ky's own hook machinery.`,
+    '',
+    '**Refresh amplification**: N concurrent requests whose access token has just expired on the server (the clients do not know yet), refresh calls made:',
+    '',
+    '| N | this SDK: refresh calls | this SDK: requests that succeeded | naive ky `afterResponse` recipe: refresh calls | naive: succeeded |',
+    '| --- | --- | --- | --- | --- |',
+    ...amplified.map(
+      (row) =>
+        `| ${integer(row.n)} | ${row.ours} | ${integer(row.oursOk)} | ${integer(row.naive)} | ${integer(row.naiveOk)} |`,
+    ),
+    '',
+    `**Reference server throughput** (autocannon, ${load.connections} connections, ${load.duration} s each, server in its own process, body transport):`,
+    '',
+    '| Route | Requests per second | p99 latency | Errors and non-2xx |',
+    '| --- | --- | --- | --- |',
+    `| \`GET /protected\` | ${integer(load.protected.rps)} | ${load.protected.p99} ms | ${load.protected.non2xx} |`,
+    `| \`POST /refresh\` (rotating) | ${integer(load.refresh.rps)} | ${load.refresh.p99} ms | ${load.refresh.non2xx} |`,
+  ]
+  const section = lines.join('\n')
+  console.log(`\n${section}\n`)
+
+  if (write) {
+    const readmeUrl = new URL('README.md', root)
+    const readme = readFileSync(readmeUrl, 'utf8')
+    const start = '<!-- bench:start -->'
+    const end = '<!-- bench:end -->'
+    const from = readme.indexOf(start)
+    const to = readme.indexOf(end)
+    if (from < 0 || to < from) throw new Error('README has no bench markers')
+    writeFileSync(readmeUrl, `${readme.slice(0, from + start.length)}\n${section}\n${readme.slice(to)}`)
+    console.log('README.md updated.')
+  }
+}
+
+await main()
