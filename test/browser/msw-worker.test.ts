@@ -3,51 +3,15 @@
  * running in the page: what the Node suite cannot show (a service worker, a
  * real `Request.credentials`, cookies a mocked answer cannot set).
  */
-import { mkdir } from 'node:fs/promises'
-import { fileURLToPath } from 'node:url'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Transport } from './msw-page.ts'
-import { launchChromium } from './support/chromium.ts'
-import { type PageServer, servePage } from './support/page-server.ts'
-import { setUpOrFailEach } from './support/setup.ts'
+import { useMockPage } from './support/mock-page.ts'
 
-const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url))
-const SCREENSHOT = `${ARTIFACTS}msw-worker.png`
+const tab = useMockPage('msw-page.ts', 'MSW setupWorker + SDK', 'msw-worker.png', (page) =>
+  page.evaluate(() => window.mswReady),
+)
 
-let browser: Browser | undefined
-let pageServer: PageServer | undefined
-let page: Page
-const pageErrors: string[] = []
-
-setUpOrFailEach(async () => {
-  ;[browser, pageServer] = await Promise.all([launchChromium(), servePage('msw-page.ts', 'MSW setupWorker + SDK')])
-  page = await browser.newPage()
-  page.on('pageerror', (error) => pageErrors.push(error.message))
-  // MSW reports an unhandled request (onUnhandledFrame: 'error') on the console. Chromium's own
-  // "Failed to load resource" lines are the 400s and 401s the scenarios provoke.
-  page.on('console', (message) => {
-    const text = message.text()
-    if (['error', 'warning'].includes(message.type()) && !text.startsWith('Failed to load resource')) {
-      pageErrors.push(text)
-    }
-  })
-  await page.goto(pageServer.url)
-  await page.evaluate(() => window.mswReady)
-})
-
-afterAll(async () => {
-  try {
-    if (page && !page.isClosed()) {
-      await mkdir(ARTIFACTS, { recursive: true })
-      await page.screenshot({ path: SCREENSHOT, fullPage: true })
-    }
-  } finally {
-    await Promise.all([browser?.close(), pageServer?.close()])
-  }
-})
-
-const lifecycle = (transport: Transport) => page.evaluate((name) => window.mswScenarios?.lifecycle(name), transport)
+const lifecycle = (transport: Transport) => tab.page.evaluate((name) => window.mswScenarios?.lifecycle(name), transport)
 
 describe.each(['cookie', 'body'] as const)('with the %s transport', (transport) => {
   it('logs in, refreshes transparently after the server clock passes expiry, and logout revokes the session', async () => {
@@ -74,17 +38,17 @@ describe.each(['cookie', 'body'] as const)('with the %s transport', (transport) 
 })
 
 it("sends the emulated cookie only when the request's credentials mode allows it", async () => {
-  const report = await page.evaluate(() => window.mswScenarios?.refreshCredentials())
+  const report = await tab.page.evaluate(() => window.mswScenarios?.refreshCredentials())
   // The API is cross-origin to the page: 'same-origin' sends no cookie either.
   expect(report).toEqual({ omit: 400, sameOrigin: 400, include: 200 })
 })
 
 it("keeps no cookie from a login answered to a request made with credentials: 'omit'", async () => {
-  const report = await page.evaluate(() => window.mswScenarios?.loginWithoutCredentials())
+  const report = await tab.page.evaluate(() => window.mswScenarios?.loginWithoutCredentials())
   expect(report).toEqual({ cookieKept: false })
 })
 
-// Last in the file: it checks what every scenario above left on the page.
+// Last in the file: it checks what every scenario above left on the tab.page.
 it('raises no uncaught error and logs no error or warning in the page', () => {
-  expect(pageErrors).toEqual([])
+  expect(tab.errors).toEqual([])
 })

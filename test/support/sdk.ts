@@ -18,20 +18,12 @@ export function installFakeClock(): void {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] })
 }
 
-/** Mock servers for this file, reset after each test; `extra` handlers for other origins. */
+/** One mock server's options; `baseUrl` defaults to {@link API}. */
 type MockConfig = Partial<AuthHandlersOptions> & { baseUrl?: string }
 
+/** Mock servers for this file behind one MSW server, reset after each test (one handler tuple per config). */
 export function mockServers<const C extends readonly MockConfig[]>(...configs: C): { [K in keyof C]: AuthHandlers } {
-  const mocks = configs.map((config) => createAuthHandlers({ baseUrl: API, bcryptCost: 4, ...config }))
-  const server = setupServer(...mocks.flatMap((mock) => mock.handlers))
-  beforeAll(() => server.listen({ onUnhandledFrame: 'error' }))
-  afterEach(() => {
-    server.resetHandlers()
-    for (const mock of mocks) mock.reset()
-    vi.useRealTimers()
-  })
-  afterAll(() => server.close())
-  return mocks as { [K in keyof C]: AuthHandlers }
+  return mockServersWithMsw(...configs).mocks as { [K in keyof C]: AuthHandlers }
 }
 
 /** The file's single mock server. */
@@ -74,7 +66,7 @@ export function answered(mock: AuthHandlers, status: number): number {
  * {@link mockServers}, plus the file's MSW server itself, for per-test overrides
  * with `server.use(...)` (reset after each test like everything else).
  */
-export function mockServersWithMsw(...configs: Array<Partial<AuthHandlersOptions> & { baseUrl?: string }>): {
+export function mockServersWithMsw(...configs: readonly MockConfig[]): {
   mocks: AuthHandlers[]
   server: SetupServer
 } {

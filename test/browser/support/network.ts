@@ -20,28 +20,30 @@ export async function watchNetwork(
 ): Promise<() => Promise<NetworkRecord>> {
   const cdp = await context.newCDPSession(page)
   await cdp.send('Network.enable')
+  // The protocol's ExtraInfo events may arrive before or after `requestWillBeSent`: keep every request's
+  // facts by id, and decide once the request to `url` is known.
   let id: string | undefined
-  let ended = false
-  const outcome: NetworkRecord = {}
+  const statuses = new Map<string, number>()
+  const ends = new Map<string, string | undefined>()
   let resolve: (value: NetworkRecord) => void = () => {}
   const complete = new Promise<NetworkRecord>((done) => {
     resolve = done
   })
   const check = () => {
-    if (ended && outcome.status !== undefined) resolve(outcome)
+    if (id === undefined || !statuses.has(id) || !ends.has(id)) return
+    const corsError = ends.get(id)
+    resolve({ status: statuses.get(id) as number, ...(corsError === undefined ? {} : { corsError }) })
   }
   cdp.on('Network.requestWillBeSent', (event) => {
     if (event.request.url === url) id ??= event.requestId
+    check()
   })
   cdp.on('Network.responseReceivedExtraInfo', (event) => {
-    if (event.requestId !== id) return
-    outcome.status = event.statusCode
+    statuses.set(event.requestId, event.statusCode)
     check()
   })
   const end = (event: { requestId: string; corsErrorStatus?: { corsError: string } }) => {
-    if (event.requestId !== id) return
-    if (event.corsErrorStatus) outcome.corsError = event.corsErrorStatus.corsError
-    ended = true
+    ends.set(event.requestId, event.corsErrorStatus?.corsError)
     check()
   }
   cdp.on('Network.loadingFailed', end)
