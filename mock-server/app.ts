@@ -4,7 +4,6 @@
  */
 import { compare, hash, truncates } from 'bcryptjs'
 import { type Context, Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { generateCookie } from 'hono/cookie'
 import { cors } from 'hono/cors'
 import type { CookieOptions } from 'hono/utils/cookie'
@@ -133,7 +132,7 @@ export function createAuthApp(options: AuthAppOptions = {}): AuthApp {
 
   /** The refresh token of a request: the JSON field wins; a cookie-borne one must come from an allowed origin. */
   const presentedRefreshToken = async (c: AppContext) => {
-    const fromBody = optionalString(await readJsonObject(c.req.raw), 'refreshToken')
+    const fromBody = optionalString(await readJsonObject(c.req.raw, config.maxBodyBytes), 'refreshToken')
     if (fromBody !== undefined) return { token: fromBody, via: 'body' as const }
     const fromCookie = readCookie(c)
     if (fromCookie !== undefined && foreignOrigin(c)) {
@@ -150,7 +149,7 @@ export function createAuthApp(options: AuthAppOptions = {}): AuthApp {
   const routes = new Hono<AppEnv>()
 
   routes.post('/register', async (c) => {
-    const body = await readJsonObject(c.req.raw)
+    const body = await readJsonObject(c.req.raw, config.maxBodyBytes)
     const login = loginKey(body)
     const password = requiredString(body, 'password')
     if (password.length < 8 || truncates(password)) {
@@ -163,7 +162,7 @@ export function createAuthApp(options: AuthAppOptions = {}): AuthApp {
   })
 
   routes.post('/login', async (c) => {
-    const body = await readJsonObject(c.req.raw)
+    const body = await readJsonObject(c.req.raw, config.maxBodyBytes)
     const login = loginKey(body)
     const password = requiredString(body, 'password')
     const dummyHash = await ready()
@@ -231,13 +230,6 @@ export function createAuthApp(options: AuthAppOptions = {}): AuthApp {
       }),
     )
   }
-  app.use(
-    bodyLimit({
-      maxSize: config.maxBodyBytes,
-      onError: (c) =>
-        problemResponse(c, new HttpProblem(413, 'payload_too_large', `The body exceeds ${config.maxBodyBytes} bytes`)),
-    }),
-  )
   app.route(config.basePath || '/', routes)
   app.notFound((c) => problemResponse(c, new HttpProblem(404, 'not_found', 'No such route')))
   app.onError((error, c) =>

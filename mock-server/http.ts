@@ -30,12 +30,42 @@ export function problemResponse(c: Context, problem: HttpProblem): Response {
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i
 
 /**
- * The request body as a JSON object; `{}` when there is no body at all (a
- * cookie-borne refresh need not send one). Bodies above the size limit were
- * already refused with 413 by the body-limit middleware.
+ * The body's bytes, refusing with 413 as soon as they exceed `maxBytes`: at once from a
+ * `Content-Length` over the limit, else while reading (a chunked body has no length).
+ * Read here rather than by middleware that rebuilds the request, which fails on the
+ * Node server's own request objects.
  */
-export async function readJsonObject(request: Request): Promise<Record<string, unknown>> {
-  const text = await request.text()
+async function readText(request: Request, maxBytes: number): Promise<string> {
+  const tooLarge = () => new HttpProblem(413, 'payload_too_large', `The body exceeds ${maxBytes} bytes`)
+  if (Number(request.headers.get('content-length')) > maxBytes) throw tooLarge()
+  if (!request.body) return ''
+  const chunks: Uint8Array[] = []
+  let size = 0
+  const reader = request.body.getReader()
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    size += chunk.value.byteLength
+    if (size > maxBytes) {
+      reader.cancel().catch(() => {})
+      throw tooLarge()
+    }
+    chunks.push(chunk.value)
+  }
+  const bytes = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  // Invalid UTF-8 becomes U+FFFD, as `Request.text()` does; JSON.parse then decides.
+  return new TextDecoder().decode(bytes)
+}
+
+/**
+ * The request body as a JSON object; `{}` when there is no body at all (a
+ * cookie-borne refresh need not send one). A body over `maxBytes` gets 413.
+ */
+export async function readJsonObject(request: Request, maxBytes: number): Promise<Record<string, unknown>> {
+  const text = await readText(request, maxBytes)
   if (text === '') return {}
   if (!JSON_MEDIA_TYPE.test(request.headers.get('content-type') ?? '')) {
     throw new HttpProblem(415, 'unsupported_media_type', 'The body must be sent as application/json')

@@ -429,6 +429,42 @@ export function defineContract(target: ContractTarget): void {
         await expectJsonError(await postJson(target, route, { username: 'u'.repeat(70_000), password: 'x' }), 413)
       })
 
+      /** A body sent in chunks, with no Content-Length (Transfer-Encoding: chunked over HTTP/1.1). */
+      const streamed = (text: string): RequestInit => {
+        const bytes = new TextEncoder().encode(text)
+        const body = new ReadableStream<Uint8Array>({
+          start(controller) {
+            for (let offset = 0; offset < bytes.length; offset += 1000)
+              controller.enqueue(bytes.slice(offset, offset + 1000))
+            controller.close()
+          },
+        })
+        return { method: 'POST', headers: JSON_HEADERS, body, duplex: 'half' } as RequestInit
+      }
+
+      it('reads a streamed JSON body without Content-Length like any other', async () => {
+        const tokens = await tokensOf(await target.request('/login', streamed(JSON.stringify(DEMO))))
+        expect(tokens.response.status).toBe(200)
+        expect(tokens.accessToken).toEqual(expect.any(String))
+        await expectJsonError(await target.request('/login', streamed('{"username": ')), 400)
+      })
+
+      it('answers a streamed body over 64 KiB with a JSON 413', async () => {
+        const body = JSON.stringify({ username: 'u'.repeat(70_000), password: 'x' })
+        await expectJsonError(await target.request('/login', streamed(body)), 413)
+      })
+
+      it('accepts a body of exactly 64 KiB, and refuses one byte more with 413', async () => {
+        const exactly = (bytes: number) => {
+          const shell = JSON.stringify({ username: '', password: 'password123' })
+          return JSON.stringify({ username: '', password: 'password123', pad: 'p'.repeat(bytes - shell.length - 9) })
+        }
+        expect(new TextEncoder().encode(exactly(65_536)).length).toBe(65_536)
+        await expectJsonError(await postJson(target, '/login', JSON.parse(exactly(65_536))), 400)
+        await expectJsonError(await target.request('/login', streamed(exactly(65_536))), 400)
+        await expectJsonError(await target.request('/login', streamed(exactly(65_537))), 413)
+      })
+
       it('answers fields of the wrong type with a JSON 400', async () => {
         await expectJsonError(await postJson(target, '/login', { username: 1, password: 'password123' }), 400)
         await expectJsonError(await postJson(target, '/login', { username: 'user1', password: { $ne: '' } }), 400)
