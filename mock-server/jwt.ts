@@ -1,7 +1,8 @@
 /**
  * HS256 JSON Web Tokens on Web Crypto, strict by construction (RFC 8725):
  * the algorithm is pinned, the `typ` header is explicit and checked, `crit` is
- * refused, and the signature is compared by `crypto.subtle.verify`.
+ * refused, the signature must be canonically encoded and is compared by
+ * `crypto.subtle.verify`.
  * Access and refresh tokens use different keys *and* different `typ` values,
  * so neither can ever be accepted as the other.
  */
@@ -77,7 +78,8 @@ export function createHs256(secret: string): Hs256 {
       // Exact, case-sensitive comparison: "none", "None", "HS512", "RS256"... all fail here.
       if (header?.alg !== 'HS256' || header.typ !== typ || 'crit' in header) return undefined
       const signature = fromBase64url(signatureSegment)
-      if (!signature) return undefined
+      // One spelling per signature: the last character's two unused bits must be zero, as when signed.
+      if (!signature || base64url(signature) !== signatureSegment) return undefined
       const valid = await crypto.subtle.verify(
         'HMAC',
         await key,

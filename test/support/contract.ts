@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { setCookie } from './cookies.ts'
 import type { ContractTarget } from './targets.ts'
 import { TTL } from './targets.ts'
-import { claimsOf, headerOf, unsigned, withClaims, withHeader } from './tokens.ts'
+import { claimsOf, headerOf, respelled, unsigned, withClaims, withHeader } from './tokens.ts'
 
 const DEMO = { username: 'user1', password: 'password123' }
 const JSON_HEADERS = { 'content-type': 'application/json' }
@@ -269,6 +269,7 @@ export function defineContract(target: ContractTarget): void {
           unsigned(refreshToken, 'none'),
           withHeader(refreshToken, { alg: 'HS256', typ: 'at+jwt' }),
           withHeader(refreshToken, { alg: 'HS512', typ: 'rt+jwt' }),
+          respelled(refreshToken),
           `${refreshToken}x`,
           'not-a-token',
         ]) {
@@ -345,7 +346,11 @@ export function defineContract(target: ContractTarget): void {
           withClaims(accessToken, { sub: '2' }),
           withClaims(accessToken, { exp: 4_102_444_800 }),
           accessToken.split('.').slice(0, 2).join('.'),
+          respelled(accessToken),
         ]
+        expect(Buffer.from(respelled(accessToken).split('.')[2] ?? '', 'base64url')).toEqual(
+          Buffer.from(accessToken.split('.')[2] ?? '', 'base64url'),
+        )
         for (const forged of forgeries) {
           const response = await getProtected(target, forged)
           expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"')

@@ -33,6 +33,17 @@ export function unsigned(token: string, alg: string, signature = ''): string {
   return `${encode({ alg, typ: headerOf(token).typ })}.${payload}.${signature}`
 }
 
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+
+/**
+ * The token with its signature spelled differently but decoding to the same bytes: the last of its 43
+ * characters carries 2 unused bits, and flipping one gives a non-canonical spelling of one signature.
+ */
+export function respelled(token: string): string {
+  const last = BASE64URL.indexOf(token.slice(-1))
+  return `${token.slice(0, -1)}${BASE64URL[last ^ 1]}`
+}
+
 const hmac = (secret: string, signingInput: string) => createHmac('sha256', secret).update(signingInput).digest()
 
 /** A compact HS256 JWT of `claims`, signed with `secret`, as a server holding that secret would issue it. */
