@@ -71,7 +71,10 @@ export interface AuthHandlers {
   readonly cookies: { get(name: string): string | undefined; clear(): void }
   /** Signs arbitrary claims with the access-token key, to craft edge-case tokens. */
   signAccessToken(claims: Record<string, unknown>): Promise<string>
-  /** Forgets requests, failures, cookies, clock offset and every user and session but the demo user. */
+  /**
+   * Forgets requests, failures, cookies and the clock offset, and with the default store every user and
+   * session but the demo user. A `store` you passed in is kept as it is: clear it yourself.
+   */
   reset(): void
 }
 

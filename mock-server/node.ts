@@ -19,6 +19,7 @@ export interface AuthServerOptions extends AuthAppOptions {
 export interface AuthServer {
   /** Where the server listens, such as `http://127.0.0.1:3000`. */
   readonly url: string
+  /** The app it serves, for the controls that need no transport (`revokeAllSessions`, `signAccessToken`). */
   readonly app: AuthApp
   /** Stops accepting connections, ends open ones, and resolves once closed. */
   close(): Promise<void>

@@ -85,7 +85,7 @@ async function main(): Promise<void> {
       .map((origin) => origin.trim())
       .filter(Boolean),
   })
-  const transport = profiles[profile].transport ?? process.env.REFRESH_TRANSPORT ?? 'cookie'
+  const transport = profiles[profile].transport ?? (process.env.REFRESH_TRANSPORT || 'cookie')
   console.log(`Auth server (profile ${profile}, refresh token via ${transport}) listening on ${server.url}`)
   console.log('Demo user: user1 / password123')
 }

@@ -86,8 +86,8 @@ describe('npm start', () => {
   const configurations = {
     /** Secrets set, every other variable at its default. */
     main: secrets,
-    /** A second instance with the same secrets. */
-    twin: secrets,
+    /** A second instance with the same secrets; an empty variable means its default. */
+    twin: { ...secrets, REFRESH_TRANSPORT: '' },
     /** Two starts without secrets. */
     anonymous: {},
     anonymousAgain: {},
@@ -228,6 +228,7 @@ describe('npm start', () => {
   describe('refresh transport and profile', () => {
     it('sets the refresh token as an HttpOnly cookie by default and leaves it out of the body', async () => {
       expect(LISTENING.exec(servers.main.output())?.slice(1, 3)).toEqual(['reference', 'cookie'])
+      expect(LISTENING.exec(servers.twin.output())?.slice(1, 3)).toEqual(['reference', 'cookie'])
       const { response, body } = await loginTokens(servers.main)
       expect(Object.keys(body)).toEqual(['accessToken'])
       const cookie = setCookie(response, 'refreshToken')
