@@ -6,11 +6,11 @@ import { type AuthEventListener, type AuthEvents, createSession } from './sessio
 export interface AuthClient {
   /** A ky instance: Bearer token attached (allowed origins only), refreshed before expiry and on `refreshOn` statuses. */
   readonly api: KyInstance
-  /** `fetch` with the same behaviour, for wrapping other API clients; answers every status like fetch does. */
+  /** `fetch` with the same behaviour, for wrapping other API clients; answers every status like fetch does (a network failure rejects with ky's `NetworkError`). */
   readonly fetch: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>
   /** Posts `credentials` as JSON to the login route and starts the session. */
   login(credentials: Record<string, unknown>): Promise<void>
-  /** Ends the session at once (memory, timers, stored refresh token), then calls the logout route. */
+  /** Ends the session at once (memory and timer, then the stored refresh token), then calls the logout route. */
   logout(): Promise<void>
   /** Refreshes now (sharing any refresh in flight); after a reload, restores a cookie session. */
   refresh(): Promise<void>
@@ -47,10 +47,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     normalized,
     ky.create({
       ...shared,
-      timeout: normalized.timeout,
       credentials: normalized.transport === 'cookie' ? 'include' : undefined,
       // At most 5 retries: 0.3 s doubling, with full jitter, stays under 10 s in all.
-      retry: { limit: 0, methods: ['post'], retryOnTimeout: true, jitter: true, maxRetryAfter: 10_000 },
+      // Each call sets its own `limit`.
+      retry: { methods: ['post'], retryOnTimeout: true, jitter: true, maxRetryAfter: 10_000 },
     } as Options),
   )
   const allowed = (url: string) => origins.has(new URL(url).origin)
@@ -76,7 +76,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
             !refreshOn.includes(response.status) ||
             // The origin that answered: a redirect may have left the allowed ones.
             !allowed(response.url || request.url) ||
-            // Replays once: only a first answer, and only if the retry limit allows one.
+            // Replays once: only a first answer, and only if the retry limit allows one (ky keeps a copy
+            // of the body for retries only).
             retryCount ||
             !options.retry.limit
           ) {
@@ -87,6 +88,13 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
           return abortable(session.replayable(request.headers.get('authorization')), request.signal).then(
             (replay) => replay && ky.retry({ delay: 0 }),
           ) as Promise<ReturnType<typeof ky.retry> | undefined>
+        },
+      ],
+      // ky's errors keep the request, whose Authorization header would be printed wherever they are logged.
+      beforeError: [
+        ({ error }) => {
+          ;(error as { request?: Request }).request?.headers.delete('authorization')
+          return error
         },
       ],
     },

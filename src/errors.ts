@@ -1,11 +1,11 @@
 /**
  * What went wrong, as a code to `switch` on:
  * - `LOGIN_FAILED`: the login call failed; `status` is the server's answer (400/401: wrong credentials), absent for a network error.
- * - `SESSION_EXPIRED`: the refresh token was refused (400, 401 or 403) or there is none; log in again.
- * - `REFRESH_FAILED`: the refresh failed transiently (network, timeout, 429, 5xx) after its retries; the session is kept.
+ * - `SESSION_EXPIRED`: the refresh token was refused (400, 401 or 403), or there was none to send; log in again.
+ * - `REFRESH_FAILED`: the refresh failed transiently (network, timeout, 429, 5xx, a failing storage adapter) after any retries; the session is kept.
  * - `INVALID_RESPONSE`: a login or refresh answer had no usable token (not JSON, no `accessToken`, another user's token).
- * - `LOGGED_OUT`: the session ended (logout) while this call waited for a refresh.
- * - `LOGOUT_FAILED`: the session was cleared locally, but the logout call failed, so the server may not have revoked it.
+ * - `LOGGED_OUT`: the session ended (logout, or another login) while this call waited for a refresh or was logging in.
+ * - `LOGOUT_FAILED`: the session was cleared locally, but the logout call or the storage adapter failed, so the server may not have revoked it.
  */
 export type AuthErrorCode =
   | 'LOGIN_FAILED'

@@ -42,10 +42,11 @@ export interface AuthClientOptions {
   allowedOrigins?: readonly string[]
   /** Where the body transport keeps the refresh token. @default in memory */
   storage?: RefreshTokenStorage
-  /** Retries (0 to 5) of a refresh that failed transiently, with exponential backoff and jitter. @default 2 */
+  /**
+   * Retries (0 to 5) of a refresh that failed transiently (a network error, a timeout, 408, 413, 429, 500, 502,
+   * 503, 504: ky's list), with exponential backoff and jitter. Each attempt times out after ky's 10 s. @default 2
+   */
   refreshRetries?: number
-  /** Timeout in milliseconds of each login, refresh and logout attempt. @default 10000 */
-  timeout?: number
   /** The fetch implementation. @default globalThis.fetch, looked up on each request */
   fetch?: typeof fetch
 }
@@ -56,7 +57,6 @@ const DEFAULTS = {
   refreshMargin: 30_000,
   allowedOrigins: [],
   refreshRetries: 2,
-  timeout: 10_000,
 } as const
 
 export interface NormalizedOptions {
@@ -69,7 +69,6 @@ export interface NormalizedOptions {
   readonly origins: ReadonlySet<string>
   readonly storage?: RefreshTokenStorage
   readonly refreshRetries: number
-  readonly timeout: number
   readonly fetch?: typeof fetch
 }
 
@@ -99,11 +98,14 @@ const withDefaults = (defaults: object, value: unknown, name: string) => {
   return merged
 }
 
+export const isFunction = (value: unknown): boolean => typeof value === 'function'
+
 /** Defaults filled in, every option checked. */
 export function normalizeOptions(options: AuthClientOptions): NormalizedOptions {
   if (!options) invalid('options')
   const merged = withDefaults(DEFAULTS, options, 'options')
-  const { transport, refreshOn, storage, allowedOrigins } = merged as unknown as NormalizedOptions & AuthClientOptions
+  const { transport, refreshOn, storage, allowedOrigins, fetch } = merged as unknown as NormalizedOptions &
+    AuthClientOptions
 
   const base = httpUrl(merged.baseUrl, 'baseUrl', globalThis.location?.href)
   base.pathname = base.pathname.replace(/\/?$/, '/')
@@ -122,17 +124,13 @@ export function normalizeOptions(options: AuthClientOptions): NormalizedOptions 
   for (const [name, min, max] of [
     ['refreshMargin', 0, MAX_TIMEOUT],
     ['refreshRetries', 0, 5],
-    ['timeout', 1, MAX_TIMEOUT],
   ] as const) {
     integer(merged[name] as number, name, min, max)
   }
-  if (
-    storage != null &&
-    !['get', 'set', 'remove'].every((method) => typeof (storage as never)[method] === 'function')
-  ) {
+  if (storage != null && !(isFunction(storage.get) && isFunction(storage.set) && isFunction(storage.remove))) {
     invalid('storage')
   }
-  if (merged.fetch != null && typeof merged.fetch !== 'function') invalid('fetch')
+  if (fetch != null && !isFunction(fetch)) invalid('fetch')
 
   return Object.assign(merged, {
     baseUrl: base.href,

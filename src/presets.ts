@@ -11,8 +11,8 @@ const expiredOn = [401, 403]
 export const presets = {
   /** Tutorial 000: `POST /login`, `POST /token` with the refresh token in the body, rotated on every use; no logout route. */
   rotatingBody: { transport: 'body', endpoints: { refresh: 'token', logout: false }, refreshOn: expiredOn },
-  /** Tutorial 001: `POST /login` sets an HttpOnly cookie, `POST /refresh`, `POST /logout`; no rotation. */
-  staticCookie: { transport: 'cookie', refreshOn: expiredOn },
+  /** Tutorial 001: `POST /login` sets an HttpOnly cookie (the default transport), `POST /refresh`, `POST /logout`; no rotation. */
+  staticCookie: { refreshOn: expiredOn },
   /** Tutorial 002: `POST /refresh-token` with the refresh token in the body, which never changes; no logout route. */
   staticBody: { transport: 'body', endpoints: { refresh: 'refresh-token', logout: false }, refreshOn: expiredOn },
 } as const satisfies Record<string, Partial<AuthClientOptions>>

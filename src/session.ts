@@ -1,7 +1,7 @@
 import type { KyInstance } from 'ky'
 import { AuthError, type AuthErrorCode } from './errors.ts'
 import { claimsOf, type JwtPayload } from './jwt.ts'
-import { invalid, MAX_TIMEOUT, type NormalizedOptions, type RefreshTokenStorage } from './options.ts'
+import { invalid, isFunction, MAX_TIMEOUT, type NormalizedOptions, type RefreshTokenStorage } from './options.ts'
 
 /** What is known of the current session (decoded, unverified claims). */
 export interface SessionInfo {
@@ -28,8 +28,6 @@ interface AccessToken extends SessionInfo {
   readonly refreshAt: number | undefined
 }
 
-const EVENTS = ['refreshed', 'sessionExpired', 'refreshFailed']
-
 /**
  * The token state of one client; all of it lives in this closure.
  * `epoch` changes on login and logout, so a refresh started before can never
@@ -39,46 +37,53 @@ export function createSession(options: NormalizedOptions, http: KyInstance) {
   const { endpoints } = options
   const cookie = options.transport === 'cookie'
   let memory: string | undefined
-  // With the cookie transport, JavaScript never holds the refresh token: a store that keeps nothing.
-  const store: RefreshTokenStorage = cookie
-    ? { get() {}, set() {}, remove() {} }
-    : (options.storage ?? {
-        get: () => memory,
-        set(token) {
-          memory = token
-        },
-        remove() {
-          memory = undefined
-        },
-      })
+  // With the cookie transport, JavaScript never holds the refresh token: nothing is ever stored (see `adopt`).
+  const store: RefreshTokenStorage = (!cookie && options.storage) || {
+    get: () => memory,
+    set(token) {
+      memory = token
+    },
+    remove() {
+      memory = undefined
+    },
+  }
   let access: AccessToken | undefined
   // A session may exist (an HttpOnly cookie cannot be seen) until a refresh is refused or logout.
   let alive = true
   let epoch = 0
   let inFlight: Promise<string> | undefined
   let timer: ReturnType<typeof setTimeout> | undefined
-  const listeners = new Map(EVENTS.map((name) => [name, new Set<(payload: never) => void>()]))
+  // No prototype: `on('toString')` finds no set of listeners.
+  const listeners: Record<keyof AuthEvents, Set<(payload: never) => void>> = {
+    __proto__: null,
+    refreshed: new Set(),
+    sessionExpired: new Set(),
+    refreshFailed: new Set(),
+  } as never
 
   // Each listener runs in its own microtask: one that throws is reported (as an uncaught error)
   // and can neither break the client nor stop the other listeners.
   const emit = <E extends keyof AuthEvents>(name: E, payload: AuthEvents[E]) =>
-    listeners.get(name)?.forEach((listener) => {
+    listeners[name].forEach((listener) => {
       queueMicrotask(() => listener(payload as never))
     })
 
-  const info = (): SessionInfo => ({ claims: access?.claims, expiresAt: access?.expiresAt })
-
+  /** Forgets the tokens; the storage adapter's failure, even a synchronous one, is in the returned promise. */
   const clear = () => {
     access = undefined
-    clearTimeout(timer)
-    store.remove()
+    arm()
+    return (async () => store.remove())()
   }
 
-  /** POSTs to an auth route; any failure becomes an AuthError with `code`, or a more precise one. */
-  const post = async (path: string, json: unknown, code: AuthErrorCode, limit = 0): Promise<unknown> => {
+  /**
+   * POSTs `json` (a value, or a promise of one) to an auth route, unless `path` is `false`; any failure,
+   * the promise's included, becomes an AuthError with `code`, or a more precise one.
+   */
+  const post = async (path: string | false, json: unknown, code: AuthErrorCode, limit = 0): Promise<unknown> => {
     try {
-      const response = await http.post(path, { json, retry: { limit } })
-      return code === 'LOGOUT_FAILED' || (await response.json())
+      json = await json
+      const response = path && (await http.post(path, { json, retry: { limit } }))
+      return code === 'LOGOUT_FAILED' || (await (response as Response).json())
     } catch (error) {
       // The cause is the answer, not ky's HTTPError: its `options` hold the credentials or refresh token sent.
       const response = (error as { response?: Response }).response
@@ -99,15 +104,16 @@ export function createSession(options: NormalizedOptions, http: KyInstance) {
     clearTimeout(timer)
     // No refresh time (no `exp`): reactive refresh only.
     if (!access?.refreshAt) return
-    // A negative delay fires at once.
-    timer = setTimeout(tick, Math.min(access.refreshAt - Date.now(), MAX_TIMEOUT))
+    // A negative delay fires at once. A wait longer than the timer maximum was clamped: wait again.
+    // Else refresh, as a request would; a failure reaches the `sessionExpired` / `refreshFailed`
+    // listeners, and the timer stops.
+    timer = setTimeout(
+      () => (Date.now() < (access?.refreshAt as number) ? arm() : fresh()),
+      Math.min(access.refreshAt - Date.now(), MAX_TIMEOUT),
+    )
     // A scheduled refresh must not keep a Node process alive.
     ;(timer as { unref?: () => void }).unref?.()
   }
-
-  // A wait longer than the timer maximum was clamped: wait again. Nobody awaits the refresh;
-  // its failures reach the `sessionExpired` / `refreshFailed` listeners, and the timer stops.
-  const tick = () => (Date.now() < (access?.refreshAt as number) ? arm() : refresh().catch(() => {}))
 
   /**
    * Installs the tokens of a login or refresh answer, at once: the storage adapter is called in the same
@@ -125,7 +131,7 @@ export function createSession(options: NormalizedOptions, http: KyInstance) {
     ) {
       throw new AuthError('INVALID_RESPONSE')
     }
-    const stored = refreshToken && store.set(refreshToken as string)
+    const stored = !cookie && refreshToken && store.set(refreshToken as string)
     // Timing counts from local receipt and the token's own lifetime: a skewed client clock does not matter.
     const now = Date.now()
     const lifetime = ((claims?.exp as number) - (claims?.iat ?? now / 1000)) * 1000
@@ -144,25 +150,23 @@ export function createSession(options: NormalizedOptions, http: KyInstance) {
   const run = async (): Promise<string> => {
     const started = epoch
     try {
+      // No body without a refresh token (always so with the cookie transport): the server refuses, or
+      // takes the cookie.
       const refreshToken = await store.get()
-      if (!cookie && !refreshToken) throw new AuthError('SESSION_EXPIRED')
-      // No body with the cookie transport, whose store holds nothing.
       const body = await post(
         endpoints.refresh,
-        refreshToken && { refreshToken },
+        refreshToken ? { refreshToken } : undefined,
         'REFRESH_FAILED',
         options.refreshRetries,
       )
-      if (started === epoch) {
-        await adopt(body)
-        emit('refreshed', info())
-      }
+      if (started === epoch) await adopt(body)
     } catch (cause) {
       if (started === epoch) {
         // A failing storage adapter, for one, throws its own errors.
         const error = cause instanceof AuthError ? cause : new AuthError('REFRESH_FAILED', cause)
         if (error.code === 'SESSION_EXPIRED') {
-          clear()
+          // The refresh token is dead: a failure to remove it changes nothing.
+          clear().catch(() => {})
           if (alive) emit('sessionExpired', error)
           alive = false
         } else {
@@ -171,36 +175,45 @@ export function createSession(options: NormalizedOptions, http: KyInstance) {
         throw error
       }
     }
-    // A login or logout overtook this refresh: hand out the new session's token, if there is one.
-    if (access) return access.token
-    throw new AuthError('LOGGED_OUT')
+    // A logout or another login overtook this refresh: its waiters belong to a session that has ended.
+    if (started !== epoch) throw new AuthError('LOGGED_OUT')
+    const { token, claims, expiresAt } = access as AccessToken
+    emit('refreshed', { claims, expiresAt })
+    return token
+  }
+
+  /** The session changes (login, logout): a refresh in flight belongs to the old one, and later callers need a new one. */
+  const ended = () => {
+    epoch++
+    inFlight = undefined
   }
 
   /** One refresh at a time: every caller shares the one in flight. */
   const refresh = (): Promise<string> => {
-    if (!inFlight) {
-      const current: Promise<string> = run().finally(() => {
+    // Only this refresh may clear its place: after a login or logout, a newer one may hold it.
+    const current: Promise<string> =
+      inFlight ??
+      run().finally(() => {
         if (inFlight === current) inFlight = undefined
       })
-      inFlight = current
-    }
-    return inFlight
+    inFlight = current
+    return current
   }
 
   /**
-   * The token to send now: at once while the refresh time has not come, else a promise of it after a
-   * refresh (a late timer changes nothing). A transient failure leaves a token that has not expired usable.
+   * The token to send now. Once the refresh time has come (a late timer changes nothing), a refresh
+   * starts; until the token expires it still goes out at once, so a slow or failing refresh delays
+   * nothing. An expired token waits for the refresh and is never sent.
    */
-  const fresh = (): string | undefined | Promise<string | undefined> =>
-    access && Date.now() >= (access.refreshAt as number)
-      ? refresh().then(
-          () => access?.token,
-          (error) => {
-            if (!access || Date.now() >= (access.expiresAt as number)) throw error
-            return access.token
-          },
-        )
-      : access?.token
+  const fresh = (): string | undefined | Promise<string | undefined> => {
+    // `>=`: false for a token without a refresh time.
+    if (!access || !(Date.now() >= (access.refreshAt as number))) return access?.token
+    const refreshing = refresh()
+    // Its failures reach the `refreshFailed` and `sessionExpired` listeners, and a waiter below.
+    refreshing.catch(() => {})
+    // With a refresh time there is an expiry time.
+    return Date.now() < (access.expiresAt as number) ? access.token : refreshing
+  }
 
   return {
     fresh,
@@ -212,9 +225,7 @@ export function createSession(options: NormalizedOptions, http: KyInstance) {
 
     /** The methods of {@link AuthClient} that belong to the session. */
     methods: {
-      async refresh(): Promise<void> {
-        await refresh()
-      },
+      refresh: (): Promise<void> => refresh().then(() => {}),
 
       getAccessToken: async () => fresh(),
 
@@ -222,26 +233,33 @@ export function createSession(options: NormalizedOptions, http: KyInstance) {
         if (typeof credentials !== 'object' || !credentials) invalid('credentials')
         const started = epoch
         const body = await post(endpoints.login, credentials, 'LOGIN_FAILED')
-        if (started !== epoch) throw new AuthError('LOGGED_OUT')
+        if (started !== epoch) {
+          // Overtaken by a logout (no session is alive then): end on the server the session this login
+          // opened, whose cookie the browser now holds (a body-transport refresh token, never stored, is
+          // out of reach already). Overtaken by another login: that one stands.
+          if (!alive) await post(endpoints.logout, undefined, 'LOGOUT_FAILED').catch(() => {})
+          throw new AuthError('LOGGED_OUT')
+        }
         // Only a successful login ends the previous session; a refresh still in flight is discarded.
-        epoch++
+        ended()
         await adopt(body, true)
       },
 
       async logout(): Promise<void> {
-        const refreshToken = store.get()
-        epoch++
-        clear()
+        // Read before `clear` removes it; a failing adapter still lets the session end, and is reported.
+        const refreshToken = (async () => store.get())()
+        ended()
         alive = false
-        if (endpoints.logout) {
-          const token = await refreshToken
-          await post(endpoints.logout, token ? { refreshToken: token } : undefined, 'LOGOUT_FAILED')
-        }
+        await post(
+          endpoints.logout,
+          Promise.all([refreshToken, clear()]).then(([token]) => (token ? { refreshToken: token } : undefined)),
+          'LOGOUT_FAILED',
+        )
       },
 
       on<E extends keyof AuthEvents>(name: E, listener: AuthEventListener<E>): () => void {
-        const set = listeners.get(name)
-        if (!set || typeof listener !== 'function') invalid('event')
+        const set = listeners[name]
+        if (!set || !isFunction(listener)) invalid('event')
         set.add(listener as (payload: never) => void)
         return () => set.delete(listener as (payload: never) => void)
       },

@@ -1,4 +1,4 @@
-// This file is README's "Testing your app with the mock" example, verbatim (test/readme.test.ts checks it).
+// This file is README's "Testing with the mock server" example, verbatim (test/readme.test.ts checks it).
 
 import { createAuthClient, isAuthError } from 'ky-token-refresh'
 import { createAuthHandlers } from 'ky-token-refresh/mock-server'

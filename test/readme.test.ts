@@ -41,7 +41,7 @@ describe('README', () => {
   })
 
   it.each([
-    ['### Testing your app with the mock', 'test/readme-example.test.ts'],
+    ['### Testing with the mock server', 'test/readme-example.test.ts'],
     ['### React', 'test/browser/react-auth.tsx'],
   ])('shows under "%s" exactly the code of %s, which runs', (heading, file) => {
     const code = readFileSync(new URL(file, root), 'utf8')

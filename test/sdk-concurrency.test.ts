@@ -262,6 +262,84 @@ describe('the replay', () => {
     expect([response.status, calls, mock.count('/refresh')]).toEqual(replayed ? [200, 2, 1] : [status, 1, 0])
   })
 
+  it.each<[string, (auth: AuthClient) => Promise<unknown>]>([
+    ['a call with retry: 0', (auth) => auth.api.get('items', { retry: 0 }).json()],
+    ['an instance extended with retry: 0', (auth) => auth.api.extend({ retry: 0 }).get('items').json()],
+  ])("is one of ky's retries, so %s gets the 401 unrefreshed (as README says)", async (_, send) => {
+    const { auth, token } = await loggedIn()
+    const { labels } = items({ A: token })
+    expect(summary(await withoutWaiting(rejectionOf(send(auth))))).toEqual({ name: 'HTTPError', status: 401 })
+    expect(labels()).toEqual(['A'])
+    expect(mock.count('/refresh')).toBe(0)
+  })
+
+  it("is kept, with no other retry, by README's retry: { limit: 1, shouldRetry: () => false }", async () => {
+    const { auth, token } = await loggedIn()
+    const tokens: Record<string, string | undefined> = { A: token }
+    const sent: Array<string | null> = []
+    server.use(
+      http.post(`${API}/items`, ({ request }) => {
+        sent.push(request.headers.get('authorization'))
+        return sent.length === 1 ? new HttpResponse(null, { status: 401 }) : HttpResponse.json({ ok: true })
+      }),
+      http.get(`${API}/busy`, () => {
+        sent.push('busy')
+        return new HttpResponse(null, { status: 503 })
+      }),
+    )
+    const replayOnly = auth.api.extend({ retry: { limit: 1, shouldRetry: () => false } })
+    expect(await withoutWaiting(replayOnly.post('items', { json: { a: 1 } }).json())).toEqual({ ok: true })
+    tokens.B = await auth.getAccessToken()
+    expect(sent.map((header) => labelOf(header, tokens))).toEqual(['A', 'B'])
+    expect(mock.count('/refresh')).toBe(1)
+    // A GET answered 503 is not retried (by default ky would retry it twice).
+    expect(summary(await withoutWaiting(rejectionOf(replayOnly.get('busy'))))).toEqual({
+      name: 'HTTPError',
+      status: 503,
+    })
+    expect(sent.slice(2)).toEqual(['busy'])
+  })
+
+  it("is made for a request's first answer only: a 401 after ky retried a 503 reaches the caller", async () => {
+    const { auth, token } = await loggedIn()
+    const answers: number[] = []
+    server.use(
+      http.get(`${API}/items`, ({ request }) => {
+        const status =
+          answers.length === 0 ? 503 : request.headers.get('authorization') === `Bearer ${token}` ? 401 : 200
+        answers.push(status)
+        return status === 200 ? HttpResponse.json({ ok: true }) : new HttpResponse(null, { status })
+      }),
+    )
+    const result = rejectionOf(auth.api.get('items').json())
+    await settle(() => answers.length === 1, 'the 503')
+    // ky's first retry waits 0.3 s.
+    await vi.advanceTimersByTimeAsync(300)
+    expect(summary(await withoutWaiting(result))).toEqual({ name: 'HTTPError', status: 401 })
+    expect(answers).toEqual([503, 401])
+    expect(mock.count('/refresh')).toBe(0)
+    // The next request refreshes as usual.
+    expect(await withoutWaiting(auth.api.get('items').json())).toEqual({ ok: true })
+    expect(mock.count('/refresh')).toBe(1)
+  })
+
+  it.each([
+    ['by default', {}],
+    ['with retry: 5', { retry: 5 }],
+  ])(
+    'is made once %s for an endpoint that always answers 401: one refresh, two requests, then an HTTPError',
+    async (_, options) => {
+      const { auth, token } = await loggedIn()
+      const tokens: Record<string, string | undefined> = { A: token }
+      const { labels } = items(tokens, { always: true })
+      const refused = rejectionOf(auth.api.get('items', options).json())
+      expect(summary(await withoutWaiting(refused))).toEqual({ name: 'HTTPError', status: 401 })
+      tokens.B = await auth.getAccessToken()
+      expect(labels()).toEqual(['A', 'B'])
+      expect(mock.count('/refresh')).toBe(1)
+    },
+  )
+
   it("runs the instance's beforeRetry and afterResponse hooks", async () => {
     const { auth, token } = await loggedIn()
     const tokens: Record<string, string | undefined> = { A: token }

@@ -3,6 +3,7 @@
  * and the shape of every AuthError. Concurrency and replays are in
  * sdk-concurrency.test.ts, logout in sdk-logout.test.ts.
  */
+import { inspect } from 'node:util'
 import { NetworkError, TimeoutError } from 'ky'
 import { HttpResponse, http } from 'msw'
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
@@ -118,14 +119,21 @@ describe('a refused refresh ends the session', () => {
     expect(events.sessionExpired).toHaveLength(2)
   })
 
-  it('the body transport without any refresh token expires the session without calling the server', async () => {
+  it('the body transport without any refresh token sends none, and the refusal expires the session', async () => {
     installFakeClock()
     const auth = createAuthClient({ baseUrl: BODY_API, transport: 'body', storage: recordingStorage() })
     const events = watchEvents(auth)
+    const sent: string[] = []
+    server.use(
+      http.post(`${BODY_API}/refresh`, async ({ request }) => {
+        sent.push(await request.clone().text())
+      }),
+    )
 
     const error = expectAuthError(await rejectionOf(auth.refresh()), 'SESSION_EXPIRED', issued)
-    expect(error.status).toBeUndefined()
-    expect(body.count()).toBe(0)
+    expect(error.status).toBe(400)
+    expect(sent).toEqual([''])
+    expect(body.requests).toEqual([{ method: 'POST', route: '/refresh', status: 400 }])
     await turn()
     expect(events.sessionExpired).toHaveLength(1)
   })
@@ -229,12 +237,12 @@ describe('a transient refresh failure keeps the session', () => {
     expect(mock.count('/refresh')).toBe(1)
   })
 
-  it('a refresh slower than the timeout option is retried, then rejected with REFRESH_FAILED', async () => {
-    const { auth, events, token } = await loggedIn({ timeout: 500 })
+  it("a refresh slower than ky's 10 s timeout is retried, then rejected with REFRESH_FAILED", async () => {
+    const { auth, events, token } = await loggedIn()
     const arrivals = refreshArrivals()
-    mock.failNextRefreshes(3, { delay: 5000 })
+    mock.failNextRefreshes(3, { delay: 60_000 })
 
-    const error = expectAuthError(await drive(rejectionOf(auth.refresh())), 'REFRESH_FAILED', issued)
+    const error = expectAuthError(await drive(rejectionOf(auth.refresh()), 250), 'REFRESH_FAILED', issued)
     expect(error.cause instanceof TimeoutError).toBe(true)
     expect(arrivals).toHaveLength(3)
     await turn()
@@ -387,5 +395,50 @@ describe('AuthError', () => {
     expect(storage.writes.length).toBe(2)
     await settle(() => storage.writes.every((token) => issued.has(token)), 'the issued tokens to be recorded')
     for (const error of errors) expectAuthError(error, error.code, issued)
+  })
+})
+
+describe("ky's errors from auth.api", () => {
+  it.each<[string, () => void, (auth: AuthClient) => Promise<unknown>, string]>([
+    [
+      'an HTTPError (a 404)',
+      () => server.use(http.get(`${API}/missing`, () => new HttpResponse(null, { status: 404 }))),
+      (auth) => auth.api.get('missing'),
+      'HTTPError',
+    ],
+    [
+      'an HTTPError after the replay (401 twice)',
+      () => server.use(http.get(`${API}/missing`, () => new HttpResponse(null, { status: 401 }))),
+      (auth) => auth.api.get('missing'),
+      'HTTPError',
+    ],
+    [
+      'a NetworkError',
+      () => server.use(http.get(`${API}/missing`, () => HttpResponse.error())),
+      (auth) => auth.api.get('missing', { retry: 0 }),
+      'NetworkError',
+    ],
+    [
+      'a NetworkError through auth.fetch',
+      () => server.use(http.get(`${API}/missing`, () => HttpResponse.error())),
+      (auth) => auth.fetch(`${API}/missing`),
+      'NetworkError',
+    ],
+  ])('%s, printed as console.error prints it, shows no access token', async (_, answer, send, name) => {
+    installFakeClock()
+    const auth = createAuthClient({ baseUrl: API })
+    await auth.login(DEMO)
+    const token = (await auth.getAccessToken()) as string
+    answer()
+    // Registered last, so it sees each request first.
+    const sent = recordAuthorizations(server, `${API}/missing`)
+    const error = await drive(rejectionOf(send(auth)))
+    expect(summary(error).name).toBe(name)
+    // The request did carry the token: the error's copy of it no longer does.
+    expect(sent.length).toBeGreaterThan(0)
+    expect(sent.every((header) => header?.startsWith('Bearer '))).toBe(true)
+    const printed = inspect(error, { depth: 10, showHidden: true })
+    expect(printed.includes(token), 'the printed error contains the access token').toBe(false)
+    expect((error as { request?: Request }).request?.headers.has('authorization')).toBe(false)
   })
 })

@@ -3,9 +3,9 @@
  * session locally and on the server.
  */
 import { HttpResponse, http } from 'msw'
-import { describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { profiles } from '../mock-server/index.ts'
-import { type AuthClient, createAuthClient } from '../src/index.ts'
+import { type AuthClient, createAuthClient, type RefreshTokenStorage } from '../src/index.ts'
 import { API, answered, DEMO, installFakeClock, mockServersWithMsw, settle } from './support/sdk.ts'
 import {
   expectAuthError,
@@ -44,6 +44,23 @@ async function bodyClient(base: string) {
   const auth = createAuthClient({ baseUrl: base, transport: 'body', storage })
   await auth.login(DEMO)
   return { auth, storage }
+}
+
+/** Registers an account with the mock directly. */
+async function register(target: typeof mock, account: { username: string; password: string }) {
+  const response = await target.app.fetch(
+    new Request(`${API}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(account),
+    }),
+  )
+  expect(response.status).toBe(201)
+}
+
+/** What a failing storage adapter throws. */
+const broken = (): never => {
+  throw new Error('storage unavailable')
 }
 
 const user = (auth: AuthClient) => auth.api.get('protected').json<{ user: { name: string } }>()
@@ -117,8 +134,10 @@ describe('logout and login racing a refresh', () => {
     )
     await settle(() => sets === 2, 'the refreshed token being stored')
 
-    await auth.logout()
+    // Logout resolves once the refresh token is out of the store, which first finishes the pending write.
+    const loggedOut = auth.logout()
     release()
+    await loggedOut
     const outcome = await refresh
     // What the user sees first: after logout, requests carry a token again.
     const sent = authorizations(`${KEEP_API}/protected`)
@@ -206,6 +225,36 @@ describe('logout and login racing a refresh', () => {
     },
   )
 
+  it.each<[string, Partial<RefreshTokenStorage>]>([
+    ['whose get() throws', { get: () => broken() }],
+    ['whose get() rejects', { get: async () => broken() }],
+    ['whose remove() throws', { remove: () => broken() }],
+    ['whose remove() rejects', { remove: async () => broken() }],
+  ])(
+    'with a storage adapter %s, logout still ends the session, then rejects with LOGOUT_FAILED and its error as the cause',
+    async (_, failing) => {
+      const { auth, storage } = await bodyClient(BODY_API)
+      const unhandled: unknown[] = []
+      const onUnhandled = (reason: unknown) => unhandled.push(reason)
+      process.on('unhandledRejection', onUnhandled)
+      onTestFinished(() => {
+        process.off('unhandledRejection', onUnhandled)
+      })
+      Object.assign(storage, failing)
+
+      const loggingOut = rejectionOf(auth.logout())
+      expect(await auth.getAccessToken()).toBeUndefined()
+      const error = expectAuthError(await loggingOut, 'LOGOUT_FAILED', issued)
+      expect((error.cause as Error).message).toBe('storage unavailable')
+      await expectNoTimerArmed(body)
+      const sent = authorizations(`${BODY_API}/protected`)
+      expect(summary(await withoutWaiting(rejectionOf(user(auth))))).toEqual({ name: 'HTTPError', status: 401 })
+      expect(sent).toEqual([null])
+      for (let index = 0; index < 5; index++) await turn()
+      expect(unhandled).toEqual([])
+    },
+  )
+
   it('a login that fails while a refresh is in flight leaves the existing session working', async () => {
     const { auth } = await bodyClient(BODY_API)
     body.failNextRefreshes(1, { delay: 1000 })
@@ -239,28 +288,91 @@ describe('logout and login racing a refresh', () => {
     expect(await auth.getAccessToken()).toBeDefined()
   })
 
-  it("login during a refresh in flight hands the refresh's waiters the new session's token", async () => {
+  it("login during a refresh in flight rejects the refresh's waiters with LOGGED_OUT, and the new session goes on", async () => {
     const { auth, storage } = await bodyClient(BODY_API)
     const events = watchEvents(auth)
     const tokens: Record<string, string | undefined> = { A: await auth.getAccessToken() }
     const sent = authorizations(`${BODY_API}/protected`)
     body.advanceClock(61_000)
     body.failNextRefreshes(1, { delay: 1000 })
-    const refresh = auth.refresh()
-    const request = user(auth)
+    const refresh = rejectionOf(auth.refresh())
+    const request = rejectionOf(user(auth))
     await settle(() => answered(body, 401) === 1, 'the request waiting for the refresh')
 
     await auth.login(DEMO)
     tokens.C = await auth.getAccessToken()
     await vi.advanceTimersByTimeAsync(1000)
-    await refresh
-    expect((await withoutWaiting(request)).user.name).toBe('user1')
+    // The request was made in the old session: it is not replayed in the new one.
+    expectAuthError(await refresh, 'LOGGED_OUT', issued)
+    expectAuthError(await request, 'LOGGED_OUT', issued)
     expect(body.requests.filter((answer) => answer.route === '/refresh').map((answer) => answer.status)).toEqual([200])
+    expect((await withoutWaiting(user(auth))).user.name).toBe('user1')
     expect(sent.map((header) => labelOf(header, tokens))).toEqual(['A', 'C'])
     expect((await auth.getAccessToken()) === tokens.C).toBe(true)
     expect(storage.writes.length).toBe(2)
     expect(storage.value === storage.writes[1]).toBe(true)
+    // A refresh after the login is the new session's own, not the discarded one.
+    await auth.refresh()
+    expect(body.count('/refresh')).toBe(2)
     await turn()
-    expect(events.refreshed).toBe(0)
+    expect(events.refreshed).toBe(1)
   })
+
+  it("a request waiting for a refresh when one user logs out and another logs in is never sent with the other user's token", async () => {
+    installFakeClock()
+    await register(mock, { username: 'user2', password: 'password456' })
+    const auth = createAuthClient({ baseUrl: API })
+    await auth.login(DEMO)
+    mock.advanceClock(61_000)
+    mock.failNextRefreshes(1, { delay: 1000 })
+    const sent = authorizations(`${API}/protected`)
+    const request = rejectionOf(user(auth))
+    await settle(() => answered(mock, 401) === 1, 'the request waiting for the refresh')
+
+    await auth.logout()
+    await auth.login({ username: 'user2', password: 'password456' })
+    await vi.advanceTimersByTimeAsync(1000)
+    expectAuthError(await request, 'LOGGED_OUT', issued)
+    expect(sent).toHaveLength(1)
+    expect((await withoutWaiting(user(auth))).user.name).toBe('user2')
+  })
+
+  it.each([
+    ['cookie', API],
+    ['body', BODY_API],
+  ] as const)(
+    'logout while login is on its way (%s transport): login rejects with LOGGED_OUT and the session it opened is ended on the server',
+    async (transport, base) => {
+      installFakeClock()
+      const target = transport === 'cookie' ? mock : body
+      // The login request is held on its way, as on a slow network, while the app logs out.
+      let reached = false
+      let arrive = () => {}
+      const arrival = new Promise<void>((resolve) => {
+        arrive = resolve
+      })
+      server.use(
+        http.post(`${base}/login`, async () => {
+          reached = true
+          await arrival
+        }),
+      )
+      const auth = createAuthClient({ baseUrl: base, transport })
+      const login = rejectionOf(auth.login(DEMO))
+      await settle(() => reached, 'the login request')
+      await auth.logout()
+      arrive()
+      const error = expectAuthError(await login, 'LOGGED_OUT', issued)
+      expect(error.cause).toBeUndefined()
+      expect(target.requests.map((answer) => `${answer.route} ${answer.status}`)).toEqual([
+        '/logout 204',
+        '/login 200',
+        '/logout 204',
+      ])
+      // A reload's refresh (or any later one) cannot bring the session back.
+      expectAuthError(await rejectionOf(auth.refresh()), 'SESSION_EXPIRED', issued)
+      expect(target.requests.at(-1)).toEqual({ method: 'POST', route: '/refresh', status: 400 })
+      expect(await auth.getAccessToken()).toBeUndefined()
+    },
+  )
 })

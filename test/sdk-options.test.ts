@@ -87,11 +87,6 @@ describe('validation at creation', () => {
     ['refreshRetries 6', 'refreshRetries', { ...base, refreshRetries: 6 }],
     ['refreshRetries a fraction', 'refreshRetries', { ...base, refreshRetries: 1.5 }],
     ['refreshRetries a string', 'refreshRetries', { ...base, refreshRetries: '2' }],
-    ['timeout 0', 'timeout', { ...base, timeout: 0 }],
-    ['timeout negative', 'timeout', { ...base, timeout: -1 }],
-    ['timeout a fraction', 'timeout', { ...base, timeout: 1.5 }],
-    ['timeout above the timer maximum', 'timeout', { ...base, timeout: 2 ** 31 }],
-    ['timeout false (ky has it, this SDK does not)', 'timeout', { ...base, timeout: false }],
     ['allowedOrigins garbage entry', 'allowedOrigins', { ...base, allowedOrigins: ['not a url'] }],
     ['allowedOrigins empty entry', 'allowedOrigins', { ...base, allowedOrigins: [''] }],
     ['allowedOrigins ftp: entry', 'allowedOrigins', { ...base, allowedOrigins: ['ftp://files.test'] }],
@@ -140,8 +135,6 @@ describe('validation at creation', () => {
     ['refreshMargin at the timer maximum', { ...base, refreshMargin: 2 ** 31 - 1 }],
     ['refreshRetries 0', { ...base, refreshRetries: 0 }],
     ['refreshRetries 5', { ...base, refreshRetries: 5 }],
-    ['timeout 1', { ...base, timeout: 1 }],
-    ['timeout at the timer maximum', { ...base, timeout: 2 ** 31 - 1 }],
     ['allowedOrigins empty', { ...base, allowedOrigins: [] }],
     ['allowedOrigins with ports and a trailing slash', { ...base, allowedOrigins: ['http://localhost:5173/'] }],
     [
@@ -158,8 +151,8 @@ describe('validation at creation', () => {
   })
 
   it('takes an option given as `undefined` as its default (as ky does, and as the types allow)', () => {
-    // Without `exactOptionalPropertyTypes` (the TypeScript default), `{ timeout: undefined }` type-checks;
-    // it also comes naturally from spreading configuration: `{ timeout: config.timeout }`.
+    // Without `exactOptionalPropertyTypes` (the TypeScript default), `{ refreshRetries: undefined }`
+    // type-checks; it also comes naturally from spreading configuration: `{ refreshRetries: config.retries }`.
     const names = [
       'endpoints',
       'transport',
@@ -168,7 +161,6 @@ describe('validation at creation', () => {
       'allowedOrigins',
       'storage',
       'refreshRetries',
-      'timeout',
       'fetch',
     ]
     const refused = names.filter((name) => {
@@ -289,7 +281,7 @@ describe('defaults', () => {
     expect(refreshes()).toBe(6)
   })
 
-  it('gives each auth call 10 s (timeout: 10000)', async () => {
+  it("gives each auth call ky's 10 s timeout", async () => {
     // A refresh that never answers: each attempt ends when ky aborts it.
     const abortedAt: number[] = []
     const start = Date.now()

@@ -8,6 +8,7 @@ import { describe, expect, it, vi } from 'vitest'
 import type { AuthHandlers } from '../mock-server/index.ts'
 import { type AuthClient, type AuthClientOptions, createAuthClient, type JwtPayload } from '../src/index.ts'
 import { API, answered, DEMO, installFakeClock, mockServers, settle } from './support/sdk.ts'
+import { withoutWaiting } from './support/sdk-checks.ts'
 import { claimsOf } from './support/tokens.ts'
 
 const SECOND = 1000
@@ -112,11 +113,37 @@ function tapFetch(crafts: Record<string, Craft> = {}) {
   return { fetch, sent, calls: (path: string) => sent.filter((request) => request.path === path).length }
 }
 
+/**
+ * A client whose refreshes can be waited for: requests do not wait for a refresh that starts before
+ * their token expires, so a test that moves fake time on must first let such a refresh land, as it
+ * would within milliseconds of real time. Counts refresh calls as they go out and as they land.
+ */
+function trackedClient(options: AuthClientOptions) {
+  let sent = 0
+  let landed = 0
+  const auth = createAuthClient({
+    ...options,
+    fetch: (input, init) => {
+      if ((input instanceof Request ? input.url : String(input)).endsWith('/refresh')) sent++
+      return (options.fetch ?? globalThis.fetch)(input, init)
+    },
+  })
+  for (const event of ['refreshed', 'refreshFailed', 'sessionExpired'] as const) auth.on(event, () => landed++)
+  return { auth, landed: () => sent === landed }
+}
+
+type TrackedClient = ReturnType<typeof trackedClient>
+
+/** Lets every refresh the clients started land. */
+const refreshesLanded = (clients: readonly TrackedClient[]) =>
+  settle(() => clients.every((client) => client.landed()), 'the refreshes in flight')
+
 /** One `GET protected` through `auth.api` from every client every `every` ms, for `duration` ms. */
-async function steadyTraffic(clients: readonly AuthClient[], duration = 10 * MINUTE, every = 5 * SECOND) {
+async function steadyTraffic(clients: readonly TrackedClient[], duration = 10 * MINUTE, every = 5 * SECOND) {
   for (let elapsed = every; elapsed <= duration; elapsed += every) {
     await vi.advanceTimersByTimeAsync(every)
-    await replaying(Promise.all(clients.map((auth) => auth.api.get('protected'))))
+    await replaying(Promise.all(clients.map(({ auth }) => auth.api.get('protected'))))
+    await refreshesLanded(clients)
   }
 }
 
@@ -198,9 +225,9 @@ describe('a 10-minute session with 1-minute access tokens and a request every 5 
     { transport: 'body' as const, server: bodyMock, baseUrl: BODY },
   ])('gets no 401 and refreshes every 45 s ($transport transport)', async ({ transport, server, baseUrl }) => {
     startClock()
-    const auth = createAuthClient({ baseUrl, transport })
-    await auth.login(DEMO)
-    await steadyTraffic([auth])
+    const client = trackedClient({ baseUrl, transport })
+    await client.auth.login(DEMO)
+    await steadyTraffic([client])
     expect(answered(server, 401)).toBe(0)
     expect(answered(server, 200)).toBe(120)
     // At 45, 90, ..., 585 s: 13 (at least 9 were asked for), and no more: no refresh per request.
@@ -216,12 +243,12 @@ describe('clock skew between client and server', () => {
     'a client clock skewed by $label refreshes exactly as often as one without skew',
     async ({ server, baseUrl, serverMinusClient }) => {
       startClock()
-      const skewed = createAuthClient({ baseUrl })
-      const inSync = createAuthClient({ baseUrl: API })
-      await Promise.all([skewed.login(DEMO), inSync.login(DEMO)])
+      const skewed = trackedClient({ baseUrl })
+      const inSync = trackedClient({ baseUrl: API })
+      await Promise.all([skewed.auth.login(DEMO), inSync.auth.login(DEMO)])
       // The skew is real: the skewed server's tokens are issued at its own time.
-      expect(issuedAt(await skewed.getAccessToken())).toBe(T0 + serverMinusClient)
-      expect(issuedAt(await inSync.getAccessToken())).toBe(T0)
+      expect(issuedAt(await skewed.auth.getAccessToken())).toBe(T0 + serverMinusClient)
+      expect(issuedAt(await inSync.auth.getAccessToken())).toBe(T0)
 
       await steadyTraffic([skewed, inSync])
       expect(mock.count('/refresh')).toBe(13)
@@ -233,19 +260,15 @@ describe('clock skew between client and server', () => {
 })
 
 describe('every request checks expiry just before it goes out', () => {
-  it.each([
-    { state: 'an expired token', asleep: 61 * SECOND, face: 'api' },
-    { state: 'a token inside the margin', asleep: 50 * SECOND, face: 'api' },
-    { state: 'an expired token', asleep: 61 * SECOND, face: 'fetch' },
-    { state: 'a token inside the margin', asleep: 50 * SECOND, face: 'fetch' },
-  ] as const)(
-    'after a sleep that skipped the timer, auth.$face refreshes $state first and sends the fresh token',
-    async ({ asleep, face }) => {
+  it.each(['api', 'fetch'] as const)(
+    'after a sleep that skipped the timer, auth.%s refreshes an expired token first and sends the fresh token',
+    async (face) => {
       startClock()
       const tap = tapFetch()
       const auth = createAuthClient({ baseUrl: API, fetch: tap.fetch })
       await auth.login(DEMO)
       // A background tab or a laptop lid: the clock jumps, the timer (due at 45 s) does not run.
+      const asleep = 61 * SECOND
       vi.setSystemTime(T0 + asleep)
       await idle()
       expect(mock.count('/refresh')).toBe(0)
@@ -258,6 +281,66 @@ describe('every request checks expiry just before it goes out', () => {
       expect(protectedRequests.map((request) => request.issuedAt)).toEqual([T0 + asleep])
     },
   )
+
+  it.each(['api', 'fetch'] as const)(
+    'after a sleep that skipped the timer, auth.%s sends a token inside the margin at once and refreshes it meanwhile',
+    async (face) => {
+      startClock()
+      const tap = tapFetch()
+      const client = trackedClient({ baseUrl: API, fetch: tap.fetch })
+      const { auth } = client
+      await auth.login(DEMO)
+      vi.setSystemTime(T0 + 50 * SECOND)
+      await idle()
+      expect(mock.count('/refresh')).toBe(0)
+
+      const response = await replaying(face === 'api' ? auth.api.get('protected') : auth.fetch(`${API}/protected`))
+      expect(response.status).toBe(200)
+      await refreshesLanded([client])
+      expect(mock.count('/refresh')).toBe(1)
+      expect(answered(mock, 401)).toBe(0)
+      // Sent with the login token, still valid for 10 s; the refreshed one is there for the next request.
+      expect(tap.sent.filter((request) => request.path === '/protected').map((request) => request.issuedAt)).toEqual([
+        T0,
+      ])
+      expect(issuedAt(await auth.getAccessToken())).toBe(T0 + 50 * SECOND)
+    },
+  )
+
+  it('a refresh that hangs delays no request while the token is valid, and the expired token is never sent', async () => {
+    startClock()
+    const tap = tapFetch()
+    const auth = createAuthClient({ baseUrl: API, fetch: tap.fetch, refreshRetries: 0 })
+    const failures = vi.fn()
+    auth.on('refreshFailed', failures)
+    await auth.login(DEMO)
+    // The refresh due at 45 s hangs until its 10 s timeout, at 55 s.
+    mock.failNextRefreshes(1, { delay: 60 * SECOND })
+    await vi.advanceTimersByTimeAsync(46 * SECOND)
+    for (const at of [46, 50, 54]) {
+      vi.setSystemTime(T0 + at * SECOND)
+      expect((await withoutWaiting(auth.api.get('protected'))).status).toBe(200)
+    }
+    expect(tap.sent.filter((request) => request.path === '/protected').map((request) => request.issuedAt)).toEqual([
+      T0,
+      T0,
+      T0,
+    ])
+    // Timed out at 55 s: reported, and the session is kept.
+    await vi.advanceTimersByTimeAsync(10 * SECOND)
+    await settle(() => failures.mock.calls.length === 1, 'the refresh timeout')
+    expect(failures.mock.calls[0]?.[0]).toMatchObject({ code: 'REFRESH_FAILED' })
+    // At 65 s the token has expired: the next request waits for a new refresh, which succeeds.
+    const response = await replaying(auth.api.get('protected'))
+    expect(response.status).toBe(200)
+    expect(tap.sent.filter((request) => request.path === '/protected').map((request) => request.issuedAt)).toEqual([
+      T0,
+      T0,
+      T0,
+      Date.now(),
+    ])
+    expect(answered(mock, 401)).toBe(0)
+  })
 })
 
 describe('tokens that outlive the longest timer', () => {
@@ -453,10 +536,12 @@ describe('1000 concurrent requests', { timeout: 60_000 }, () => {
     { label: 'inside the margin', asleep: 50 * SECOND },
   ])('$label share exactly one refresh and all 1000 succeed without a 401', async ({ asleep }) => {
     startClock()
-    const auth = createAuthClient({ baseUrl: API })
+    const client = trackedClient({ baseUrl: API })
+    const { auth } = client
     await auth.login(DEMO)
     vi.setSystemTime(T0 + asleep)
     const results = await replaying(thousandRequests(auth))
+    await refreshesLanded([client])
     expect(results.filter((result) => result.user.name === 'user1')).toHaveLength(1000)
     expect(mock.count('/refresh')).toBe(1)
     expect(answered(mock, 401)).toBe(0)
@@ -507,9 +592,18 @@ describe('getAccessToken and the refreshed event', () => {
     expect(issuedAt(await auth.getAccessToken())).toBe(T0)
     expect(mock.count('/refresh')).toBe(0)
 
+    // Inside the margin: the current token at once, and a refresh for the next call.
     vi.setSystemTime(T0 + 50 * SECOND)
-    expect(issuedAt(await auth.getAccessToken())).toBe(T0 + 50 * SECOND)
+    const refreshed = new Promise((resolve) => auth.on('refreshed', resolve))
+    expect(issuedAt(await auth.getAccessToken())).toBe(T0)
+    await refreshed
     expect(mock.count('/refresh')).toBe(1)
+    expect(issuedAt(await auth.getAccessToken())).toBe(T0 + 50 * SECOND)
+
+    // Expired: only after a refresh.
+    vi.setSystemTime(T0 + 120 * SECOND)
+    expect(issuedAt(await auth.getAccessToken())).toBe(T0 + 120 * SECOND)
+    expect(mock.count('/refresh')).toBe(2)
 
     await auth.logout()
     expect(await hasToken(auth)).toBe(false)

@@ -170,11 +170,13 @@ describe('body transport', () => {
     const first = client({ baseUrl: BODY_API, transport: 'body' })
     const second = client({ baseUrl: BODY_API, transport: 'body' })
     await first.auth.login(DEMO)
-    // Nothing shared: the second client has no refresh token, so it does not even ask.
+    // Nothing shared: the second client has no refresh token to send, and the server refuses it.
     await expect(second.auth.refresh()).rejects.toMatchObject({ code: 'SESSION_EXPIRED' })
-    expect(second.exchanges).toEqual([])
+    expect(second.exchanges.map(({ route, sent }) => [route, sent])).toEqual([['/refresh', '']])
     await first.auth.refresh()
-    expect(bodyMock.count('/refresh')).toBe(1)
+    expect(bodyMock.requests.filter(({ route }) => route === '/refresh').map(({ status }) => status)).toEqual([
+      400, 200,
+    ])
   })
 
   /** A storage adapter whose calls are recorded; `async` makes every method return a promise settled later. */
