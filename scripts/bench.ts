@@ -53,11 +53,21 @@ async function startServerProcess(env: Record<string, string>): Promise<{ url: s
     })
     child.once('exit', () => reject(new Error(`The server did not start:\n${output}`)))
   })
+  // A server that dies during a measurement would show up as a client error: say what happened first.
+  child.once('exit', (code, signal) => {
+    if (!stopping.has(child))
+      console.error(`The reference server exited during the run (code ${code}, signal ${signal}).`)
+  })
   return { url, child }
 }
 
+/** The server processes being stopped on purpose. */
+const stopping = new WeakSet<ChildProcess>()
+
 async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return
+  stopping.add(child)
+  // Already gone, by an exit or a signal: `once('exit')` would wait forever.
+  if (child.exitCode !== null || child.signalCode !== null) return
   const exited = once(child, 'exit')
   child.kill('SIGTERM')
   await exited
