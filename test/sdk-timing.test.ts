@@ -260,19 +260,23 @@ describe('clock skew between client and server', () => {
 })
 
 describe('every request checks expiry just before it goes out', () => {
+  /** A logged-in client whose clock then jumped `asleep` ms on, as in a background tab or under a laptop lid: its timer (due at 45 s) did not run. */
+  async function afterSleep(asleep: number) {
+    startClock()
+    const tap = tapFetch()
+    const client = trackedClient({ baseUrl: API, fetch: tap.fetch })
+    await client.auth.login(DEMO)
+    vi.setSystemTime(T0 + asleep)
+    await idle()
+    expect(mock.count('/refresh')).toBe(0)
+    return { ...client, tap }
+  }
+
   it.each(['api', 'fetch'] as const)(
     'after a sleep that skipped the timer, auth.%s refreshes an expired token first and sends the fresh token',
     async (face) => {
-      startClock()
-      const tap = tapFetch()
-      const auth = createAuthClient({ baseUrl: API, fetch: tap.fetch })
-      await auth.login(DEMO)
-      // A background tab or a laptop lid: the clock jumps, the timer (due at 45 s) does not run.
       const asleep = 61 * SECOND
-      vi.setSystemTime(T0 + asleep)
-      await idle()
-      expect(mock.count('/refresh')).toBe(0)
-
+      const { auth, tap } = await afterSleep(asleep)
       const response = await replaying(face === 'api' ? auth.api.get('protected') : auth.fetch(`${API}/protected`))
       expect(response.status).toBe(200)
       expect(mock.count('/refresh')).toBe(1)
@@ -285,15 +289,8 @@ describe('every request checks expiry just before it goes out', () => {
   it.each(['api', 'fetch'] as const)(
     'after a sleep that skipped the timer, auth.%s sends a token inside the margin at once and refreshes it meanwhile',
     async (face) => {
-      startClock()
-      const tap = tapFetch()
-      const client = trackedClient({ baseUrl: API, fetch: tap.fetch })
-      const { auth } = client
-      await auth.login(DEMO)
-      vi.setSystemTime(T0 + 50 * SECOND)
-      await idle()
-      expect(mock.count('/refresh')).toBe(0)
-
+      const client = await afterSleep(50 * SECOND)
+      const { auth, tap } = client
       const response = await replaying(face === 'api' ? auth.api.get('protected') : auth.fetch(`${API}/protected`))
       expect(response.status).toBe(200)
       await refreshesLanded([client])

@@ -1,21 +1,12 @@
-// A CommonJS consumer: type-checked against the built package (dist) by `npm run check:package`.
-import { AuthError, createAuthClient, isAuthError, presets } from 'ky-token-refresh'
-import { createAuthHandlers } from 'ky-token-refresh/mock-server'
-import { startAuthServer } from 'ky-token-refresh/mock-server/node'
+// A CommonJS consumer, in CommonJS's own syntax: type-checked against the built package (dist) by
+// `npm run check:package`.
+import sdk = require('ky-token-refresh')
+import mock = require('ky-token-refresh/mock-server')
+import node = require('ky-token-refresh/mock-server/node')
 
-const auth = createAuthClient({ ...presets.staticCookie, baseUrl: 'https://api.example.com' })
-const json: Promise<unknown> = auth.api.get('protected').json()
-const handlers = createAuthHandlers({ baseUrl: 'https://api.example.com' }).handlers
-const error: boolean = isAuthError(new AuthError('LOGGED_OUT'))
-auth.on('sessionExpired', (expired) => {
-  const code:
-    | 'LOGIN_FAILED'
-    | 'SESSION_EXPIRED'
-    | 'REFRESH_FAILED'
-    | 'INVALID_RESPONSE'
-    | 'LOGGED_OUT'
-    | 'LOGOUT_FAILED' = expired.code
-  return code
-})
+const client: sdk.AuthClient = sdk.createAuthClient({ ...sdk.presets.rotatingBody, baseUrl: 'https://api.example.com' })
+const guarded: boolean = sdk.isAuthError(new sdk.AuthError('SESSION_EXPIRED'))
+const handlers: readonly unknown[] = mock.createAuthHandlers({ baseUrl: 'https://api.example.com' }).handlers
+const started: Promise<{ url: string }> = node.startAuthServer({ port: 0 })
 
-export { error, handlers, json, startAuthServer }
+export = { client, guarded, handlers, started }
