@@ -14,7 +14,7 @@ export interface AuthClient {
   logout(): Promise<void>
   /** Refreshes now (sharing any refresh in flight); after a reload, restores a cookie session. */
   refresh(): Promise<void>
-  /** A valid access token for non-fetch transports (WebSocket...), refreshed first if due; `undefined` without a session. */
+  /** A token valid now, for non-fetch transports (WebSocket...): an expired one is refreshed first; `undefined` without a session. */
   getAccessToken(): Promise<string | undefined>
   /** Subscribes to an event; returns the unsubscribe function. */
   on<E extends keyof AuthEvents>(event: E, listener: AuthEventListener<E>): () => void

@@ -131,6 +131,12 @@ export function createSession(options: NormalizedOptions, http: KyInstance) {
     ) {
       throw new AuthError('INVALID_RESPONSE')
     }
+    // Only a usable login ends the previous session (as logout does): a refresh still in flight belongs to
+    // it, and its waiters get LOGGED_OUT; later callers need a refresh of their own.
+    if (login) {
+      epoch++
+      inFlight = undefined
+    }
     const stored = !cookie && refreshToken && store.set(refreshToken as string)
     // Timing counts from local receipt and the token's own lifetime: a skewed client clock does not matter.
     const now = Date.now()
@@ -153,12 +159,15 @@ export function createSession(options: NormalizedOptions, http: KyInstance) {
       // No body without a refresh token (always so with the cookie transport): the server refuses, or
       // takes the cookie.
       const refreshToken = await store.get()
-      const body = await post(
-        endpoints.refresh,
-        refreshToken ? { refreshToken } : undefined,
-        'REFRESH_FAILED',
-        options.refreshRetries,
-      )
+      // A login while the token was read: that token may be the new session's, not this refresh's to spend.
+      const body =
+        started === epoch &&
+        (await post(
+          endpoints.refresh,
+          refreshToken ? { refreshToken } : undefined,
+          'REFRESH_FAILED',
+          options.refreshRetries,
+        ))
       if (started === epoch) await adopt(body)
     } catch (cause) {
       if (started === epoch) {
@@ -182,12 +191,6 @@ export function createSession(options: NormalizedOptions, http: KyInstance) {
     return token
   }
 
-  /** The session changes (login, logout): a refresh in flight belongs to the old one, and later callers need a new one. */
-  const ended = () => {
-    epoch++
-    inFlight = undefined
-  }
-
   /** One refresh at a time: every caller shares the one in flight. */
   const refresh = (): Promise<string> => {
     // Only this refresh may clear its place: after a login or logout, a newer one may hold it.
@@ -208,11 +211,10 @@ export function createSession(options: NormalizedOptions, http: KyInstance) {
   const fresh = (): string | undefined | Promise<string | undefined> => {
     // `>=`: false for a token without a refresh time.
     if (!access || !(Date.now() >= (access.refreshAt as number))) return access?.token
-    const refreshing = refresh()
     // Its failures reach the `refreshFailed` and `sessionExpired` listeners, and a waiter below.
-    refreshing.catch(() => {})
-    // With a refresh time there is an expiry time.
-    return Date.now() < (access.expiresAt as number) ? access.token : refreshing
+    refresh().catch(() => {})
+    // With a refresh time there is an expiry time; `inFlight` is the refresh just joined.
+    return Date.now() < (access.expiresAt as number) ? access.token : inFlight
   }
 
   return {
@@ -240,21 +242,23 @@ export function createSession(options: NormalizedOptions, http: KyInstance) {
           if (!alive) await post(endpoints.logout, undefined, 'LOGOUT_FAILED').catch(() => {})
           throw new AuthError('LOGGED_OUT')
         }
-        // Only a successful login ends the previous session; a refresh still in flight is discarded.
-        ended()
         await adopt(body, true)
       },
 
       async logout(): Promise<void> {
         // Read before `clear` removes it; a failing adapter still lets the session end, and is reported.
         const refreshToken = (async () => store.get())()
-        ended()
+        epoch++
+        inFlight = undefined
         alive = false
+        const removed = post(false, clear(), 'LOGOUT_FAILED')
+        removed.catch(() => {})
         await post(
           endpoints.logout,
-          Promise.all([refreshToken, clear()]).then(([token]) => (token ? { refreshToken: token } : undefined)),
+          refreshToken.then((token) => (token ? { refreshToken: token } : undefined)),
           'LOGOUT_FAILED',
         )
+        await removed
       },
 
       on<E extends keyof AuthEvents>(name: E, listener: AuthEventListener<E>): () => void {

@@ -255,6 +255,77 @@ describe('logout and login racing a refresh', () => {
     },
   )
 
+  it.each<[string, Partial<RefreshTokenStorage>]>([
+    ['whose remove() throws', { remove: () => broken() }],
+    ['whose remove() rejects', { remove: async () => broken() }],
+  ])('with a storage adapter %s, logout still asks the server to revoke the refresh token', async (_, failing) => {
+    const { auth, storage } = await bodyClient(BODY_API)
+    const stored = storage.value
+    Object.assign(storage, failing)
+    const sent: string[] = []
+    server.use(
+      http.post(`${BODY_API}/logout`, async ({ request }) => {
+        sent.push(await request.clone().text())
+      }),
+    )
+    expectAuthError(await rejectionOf(auth.logout()), 'LOGOUT_FAILED', issued)
+    // The token is still in the failing store: revoking it on the server is what protects it.
+    expect(storage.value === stored).toBe(true)
+    expect(sent.map((text) => (JSON.parse(text) as { refreshToken: string }).refreshToken === stored)).toEqual([true])
+    expect(body.requests.at(-1)).toEqual({ method: 'POST', route: '/logout', status: 204 })
+  })
+
+  it('a login answered without a usable token while a refresh is in flight keeps the session and that refresh', async () => {
+    const { auth, storage } = await bodyClient(BODY_API)
+    const events = watchEvents(auth)
+    body.failNextRefreshes(1, { delay: 1000 })
+    const arrivals = authorizations(`${BODY_API}/refresh`, 'post')
+    const refresh = auth.refresh()
+    await settle(() => arrivals.length === 1, 'the held refresh')
+    server.use(http.post(`${BODY_API}/login`, () => HttpResponse.json({ ok: true }), { once: true }))
+
+    expectAuthError(await rejectionOf(auth.login(DEMO)), 'INVALID_RESPONSE', issued)
+    await vi.advanceTimersByTimeAsync(1000)
+    await refresh
+    // The rotated refresh token was kept: the next refresh, after the grace window, is not a reuse.
+    expect(storage.writes).toHaveLength(2)
+    await vi.advanceTimersByTimeAsync(11_000)
+    await withoutWaiting(auth.refresh())
+    expect(body.requests.filter(({ route }) => route === '/refresh').map(({ status }) => status)).toEqual([200, 200])
+    await turn()
+    expect([events.refreshed, events.sessionExpired.length]).toEqual([2, 0])
+  })
+
+  it("a refresh still reading the store when a login stores the new session's token does not spend that token", async () => {
+    installFakeClock()
+    let release = () => {}
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    let held = false
+    const storage = recordingStorage()
+    const get = storage.get
+    // An adapter whose get() reads the store only when it resolves.
+    storage.get = async function () {
+      if (held) await gate
+      return get.call(this)
+    }
+    const auth = createAuthClient({ baseUrl: BODY_API, transport: 'body', storage })
+    await auth.login(DEMO)
+    const arrivals = authorizations(`${BODY_API}/refresh`, 'post')
+    held = true
+    const old = rejectionOf(auth.refresh())
+    held = false
+    await auth.login(DEMO)
+    release()
+    expectAuthError(await old, 'LOGGED_OUT', issued)
+    expect(arrivals).toHaveLength(0)
+    // The new session's refresh token is intact: its refresh succeeds, even past the reuse grace window.
+    await vi.advanceTimersByTimeAsync(11_000)
+    await withoutWaiting(auth.refresh())
+    expect(body.requests.filter(({ route }) => route === '/refresh').map(({ status }) => status)).toEqual([200])
+  })
+
   it('a login that fails while a refresh is in flight leaves the existing session working', async () => {
     const { auth } = await bodyClient(BODY_API)
     body.failNextRefreshes(1, { delay: 1000 })
