@@ -248,9 +248,12 @@ export function createSession(options: NormalizedOptions, http: KyInstance) {
       async logout(): Promise<void> {
         // Read before `clear` removes it; a failing adapter still lets the session end, and is reported.
         const refreshToken = (async () => store.get())()
+        // The session ends (as at login, see `adopt`): a refresh in flight belongs to it.
         epoch++
         inFlight = undefined
         alive = false
+        // Removal and the logout call go side by side: a store that fails to remove the token must not keep
+        // it alive on the server too. Each failure is reported.
         const removed = post(false, clear(), 'LOGOUT_FAILED')
         removed.catch(() => {})
         await post(
