@@ -198,7 +198,7 @@ export function createAuthApp(options: AuthAppOptions = {}): AuthApp {
     await sessions.end({ refreshToken: token, accessToken: bearerToken(c) })
     writeCookie(c, '', 0)
     c.header('cache-control', 'no-store')
-    return c.body(null, 204)
+    return profile.logoutMessage === undefined ? c.body(null, 204) : c.json({ message: profile.logoutMessage })
   })
 
   routes.get('/protected', async (c) => {

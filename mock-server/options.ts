@@ -121,6 +121,9 @@ function checkProfile(profile: AuthProfile): void {
     fail('profile.transport', '"cookie", "body" or undefined')
   }
   if (typeof profile.protectedMessage !== 'string') fail('profile.protectedMessage', 'a string')
+  if (profile.logoutMessage !== undefined && typeof profile.logoutMessage !== 'string') {
+    fail('profile.logoutMessage', 'a string or undefined')
+  }
 }
 
 export function normalizeAppOptions(options: AuthAppOptions): AppConfig {

@@ -32,6 +32,8 @@ export interface AuthProfile {
   readonly loginFailureStatus: 400 | 401
   /** The `message` field of a `/protected` answer. */
   readonly protectedMessage: string
+  /** `/logout` answers 200 with this `message`; without one, 204 with no body. */
+  readonly logoutMessage?: string | undefined
 }
 
 /**
@@ -52,6 +54,7 @@ export const profiles = {
     invalidRefreshStatus: 400,
     loginFailureStatus: 400,
     protectedMessage: 'Welcome to the protected route',
+    logoutMessage: undefined,
   },
   /** Tutorial 000: `/login` and `/token`, refresh token in the body, rotated on every use, old ones never revoked. */
   rotatingBody: {
@@ -65,8 +68,10 @@ export const profiles = {
     invalidRefreshStatus: 403,
     loginFailureStatus: 400,
     protectedMessage: 'Welcome to protected route!',
+    // Tutorial 000 has no logout route: the one served here stays the reference's.
+    logoutMessage: undefined,
   },
-  /** Tutorial 001: refresh token in an HttpOnly cookie, `/refresh` returns only an access token, `/logout` clears the cookie. */
+  /** Tutorial 001: refresh token in an HttpOnly cookie, `/refresh` returns only an access token, `/logout` clears the cookie and answers `{ message: 'Logged out' }`. */
   staticCookie: {
     transport: 'cookie',
     rotate: false,
@@ -78,6 +83,7 @@ export const profiles = {
     invalidRefreshStatus: 403,
     loginFailureStatus: 400,
     protectedMessage: 'You are authorized!',
+    logoutMessage: 'Logged out',
   },
   /** Tutorial 002: `/refresh-token` with the refresh token in the body, returns only an access token. */
   staticBody: {
@@ -91,6 +97,8 @@ export const profiles = {
     invalidRefreshStatus: 403,
     loginFailureStatus: 400,
     protectedMessage: 'You are authorized!',
+    // Tutorial 002 has no logout route either.
+    logoutMessage: undefined,
   },
 } as const satisfies Record<string, AuthProfile>
 

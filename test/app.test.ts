@@ -125,6 +125,11 @@ describe('option validation', () => {
       why: 'a profile without a message',
       options: { profile: { ...profiles.reference, protectedMessage: undefined } },
     },
+    {
+      option: 'profile.logoutMessage',
+      why: 'a profile with a numeric logout message',
+      options: { profile: { ...profiles.reference, logoutMessage: 200 } },
+    },
   ])('throws a TypeError naming $option for $why', ({ option, options }) => {
     const error = thrownBy(() => appWith(options as AuthAppOptions))
     expect(error).toBeInstanceOf(TypeError)
