@@ -50,14 +50,8 @@ async function readText(request: Request, maxBytes: number): Promise<string> {
     }
     chunks.push(chunk.value)
   }
-  const bytes = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
-  }
   // Invalid UTF-8 becomes U+FFFD, as `Request.text()` does; JSON.parse then decides.
-  return new TextDecoder().decode(bytes)
+  return new Blob(chunks as BlobPart[]).text()
 }
 
 /**

@@ -116,6 +116,15 @@ export function createSession(options: NormalizedOptions, http: KyInstance) {
   }
 
   /**
+   * The session ends (logout, or a usable login): a refresh in flight belongs to it, and its waiters get
+   * LOGGED_OUT; later callers need a refresh of their own.
+   */
+  const ended = () => {
+    epoch++
+    inFlight = undefined
+  }
+
+  /**
    * Installs the tokens of a login or refresh answer, at once: the storage adapter is called in the same
    * turn as memory changes, so its calls come in the order of the session's changes (a later logout's
    * `remove` after this `set`). Returns the `set`, to await.
@@ -131,12 +140,8 @@ export function createSession(options: NormalizedOptions, http: KyInstance) {
     ) {
       throw new AuthError('INVALID_RESPONSE')
     }
-    // Only a usable login ends the previous session (as logout does): a refresh still in flight belongs to
-    // it, and its waiters get LOGGED_OUT; later callers need a refresh of their own.
-    if (login) {
-      epoch++
-      inFlight = undefined
-    }
+    // Only a usable login ends the previous session, as logout does.
+    if (login) ended()
     const stored = !cookie && refreshToken && store.set(refreshToken as string)
     // Timing counts from local receipt and the token's own lifetime: a skewed client clock does not matter.
     const now = Date.now()
@@ -248,9 +253,7 @@ export function createSession(options: NormalizedOptions, http: KyInstance) {
       async logout(): Promise<void> {
         // Read before `clear` removes it; a failing adapter still lets the session end, and is reported.
         const refreshToken = (async () => store.get())()
-        // The session ends (as at login, see `adopt`): a refresh in flight belongs to it.
-        epoch++
-        inFlight = undefined
+        ended()
         alive = false
         // Removal and the logout call go side by side: a store that fails to remove the token must not keep
         // it alive on the server too. Each failure is reported.
