@@ -1,14 +1,21 @@
-import ky, { type KyInstance, type Options } from 'ky'
-import { type AuthClientOptions, normalizeOptions } from './options.ts'
-import { type AuthEventListener, type AuthEvents, createSession } from './session.ts'
+import ky, { type KyInstance } from 'ky'
+import { watchPage } from './browser/page-lifecycle.ts'
+import { createTabCoordinator } from './browser/tab-coordinator.ts'
+import { createAuthorizedFetch, toRequest } from './fetch/authorized-fetch.ts'
+import { type AuthClientOptions, type NormalizedOptions, normalizeOptions } from './options.ts'
+import { type Coordinator, soloCoordinator } from './session/coordinator.ts'
+import { type AuthEventListener, type AuthEvents, createEvents } from './session/events.ts'
+import { Session } from './session/session.ts'
+import type { TabNews } from './session/tab-news.ts'
+import { createAuthCalls } from './transport/auth-calls.ts'
 
 /** What {@link createAuthClient} returns. */
 export interface AuthClient {
   /** A ky instance: Bearer token attached (allowed origins only), refreshed before expiry and on `refreshOn` statuses. */
   readonly api: KyInstance
-  /** `fetch` with the same behaviour, for wrapping other API clients; answers every status like fetch does (a network failure rejects with ky's `NetworkError`). */
+  /** `fetch` with the same behaviour and fetch's own semantics, for wrapping other API clients. */
   readonly fetch: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>
-  /** Posts `credentials` as JSON to the login route and starts the session. */
+  /** Posts `credentials` as JSON to the login route and starts a new session. */
   login(credentials: Record<string, unknown>): Promise<void>
   /** Ends the session at once (memory and timer, then the stored refresh token), then calls the logout route. */
   logout(): Promise<void>
@@ -18,17 +25,22 @@ export interface AuthClient {
   getAccessToken(): Promise<string | undefined>
   /** Subscribes to an event; returns the unsubscribe function. */
   on<E extends keyof AuthEvents>(event: E, listener: AuthEventListener<E>): () => void
+  /** Stops the refresh timer, leaves the other tabs and removes the page listeners; requests still work, refreshing on demand. */
+  dispose(): void
 }
 
-/** `promise`, or the caller's abort: aborting stops this caller's wait, never the shared refresh. */
-const abortable = <T>(promise: T, signal: AbortSignal): Promise<Awaited<T>> =>
-  Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      signal.throwIfAborted()
-      signal.addEventListener('abort', () => reject(signal.reason))
-    }),
-  ])
+/**
+ * The longest a refresh can take: each attempt's answer and body, with ky's backoff between attempts (at most
+ * 10 s each). A cross-tab lock held longer belongs to a tab that is gone.
+ */
+const longestRefresh = (options: NormalizedOptions) =>
+  2 * options.timeout * (options.refreshRetries + 1) + 10_000 * options.refreshRetries
+
+/** The tabs' coordinator when asked for and possible, else none; `onNews` hears the other tabs. */
+function coordinatorFor(options: NormalizedOptions, onNews: (news: TabNews) => void): Coordinator {
+  if (!options.crossTab) return soloCoordinator
+  return createTabCoordinator({ key: options.baseUrl, lockTimeout: longestRefresh(options), onNews }) ?? soloCoordinator
+}
 
 /**
  * Creates a client whose access token lives in its memory only.
@@ -40,72 +52,29 @@ const abortable = <T>(promise: T, signal: AbortSignal): Promise<Awaited<T>> =>
  */
 export function createAuthClient(options: AuthClientOptions): AuthClient {
   const normalized = normalizeOptions(options)
-  const { origins, refreshOn } = normalized
-  // `undefined` values keep ky's defaults (fetch looked up per request, default credentials).
-  const shared = { baseUrl: normalized.baseUrl, fetch: normalized.fetch } as Options
-  const session = createSession(
-    normalized,
-    ky.create({
-      ...shared,
-      credentials: normalized.transport === 'cookie' ? 'include' : undefined,
-      // At most 5 retries: 0.3 s doubling, with full jitter, stays under 10 s in all.
-      // Each call sets its own `limit`.
-      retry: { methods: ['post'], retryOnTimeout: true, jitter: true, maxRetryAfter: 10_000 },
-    } as Options),
-  )
-  const allowed = (url: string) => origins.has(new URL(url).origin)
-
-  // Synchronous unless a refresh is due: most requests pay for no promise and no abort listener.
-  const attach = ({ request }: { request: Request }) => {
-    const set = (token: string | undefined) => {
-      if (token) request.headers.set('authorization', `Bearer ${token}`)
-    }
-    if (!allowed(request.url)) return
-    const token = session.fresh()
-    return typeof token === 'object' ? abortable(token, request.signal).then(set) : set(token)
-  }
-
-  const api = ky.create({
-    ...shared,
-    hooks: {
-      beforeRequest: [attach],
-      beforeRetry: [attach],
-      afterResponse: [
-        ({ request, options, response, retryCount }) => {
-          if (
-            !refreshOn.includes(response.status) ||
-            // The origin that answered: a redirect may have left the allowed ones.
-            !allowed(response.url || request.url) ||
-            // Replays once: only a first answer, and only if the retry limit allows one (ky keeps a copy
-            // of the body for retries only).
-            retryCount ||
-            !options.retry.limit
-          ) {
-            return
-          }
-          // The replay passes `beforeRetry`, which attaches the now current token.
-          // A falsy value leaves the answer as it is.
-          return abortable(session.replayable(request.headers.get('authorization')), request.signal).then(
-            (replay) => replay && ky.retry({ delay: 0 }),
-          ) as Promise<ReturnType<typeof ky.retry> | undefined>
-        },
-      ],
-      // ky's errors keep the request, whose Authorization header would be printed wherever they are logged.
-      beforeError: [
-        ({ error }) => {
-          ;(error as { request?: Request }).request?.headers.delete('authorization')
-          return error
-        },
-      ],
-    },
-  })
+  const events = createEvents()
+  // News from other tabs is delivered in later tasks, once `session` exists.
+  const coordinator = coordinatorFor(normalized, (news) => session.receive(news))
+  const session = new Session({ options: normalized, calls: createAuthCalls(normalized), events, coordinator })
+  const authorizedFetch = createAuthorizedFetch(normalized, session)
+  const unwatchPage = watchPage({ wake: () => session.wake(), online: () => session.online() })
 
   return {
-    ...session.methods,
-    api,
-    // Plain fetch semantics: no HTTP errors thrown, no timeout, no retry but the one replay.
-    // Async, so that every failure is a rejection, as with fetch.
-    fetch: async (input, init) =>
-      api(input, { ...init, throwHttpErrors: false, timeout: false, retry: { limit: 1, shouldRetry: () => false } }),
+    api: ky.create({
+      baseUrl: normalized.baseUrl,
+      // ky hands each attempt to this fetch as a Request, with the options it does not know.
+      fetch: (input, extra) => authorizedFetch(input as Request, extra as Record<string, unknown> | undefined),
+    }),
+    fetch: async (input, init) => authorizedFetch(toRequest(input, init, normalized.baseUrl)),
+    login: (credentials) => session.login(credentials),
+    logout: () => session.logout(),
+    refresh: () => session.refresh(),
+    getAccessToken: () => session.accessToken(),
+    on: (event, listener) => events.on(event, listener),
+    dispose() {
+      session.dispose()
+      coordinator.close()
+      unwatchPage()
+    },
   }
 }

@@ -29,9 +29,14 @@ function tableKeys(heading: string): string[] {
 }
 
 describe('README', () => {
-  it('starts with the set-up: npm install, then npm start and npm test', () => {
-    const setUp = blockAfter('## Set-up')
-    expect(/^## (.+)$/m.exec(readme)?.[1]).toBe('Set-up')
+  it("starts with the user's Install and Quick start; the contributors' set-up comes later", () => {
+    const headings = [...readme.matchAll(/^## (.+)$/gm)].map((match) => match[1])
+    expect(headings.slice(0, 2)).toEqual(['Install', 'Quick start'])
+    expect(headings).toContain('Developing this repository')
+  })
+
+  it('shows the set-up: npm install, then npm start and npm test', () => {
+    const setUp = blockAfter('## Developing this repository')
     expect(setUp.split('\n').map((line) => line.split('#')[0]?.trim())).toEqual([
       'npm install',
       'npm start',
@@ -43,6 +48,7 @@ describe('README', () => {
   it.each([
     ['### Testing with the mock server', 'test/readme-example.test.ts'],
     ['### React', 'test/browser/react-auth.tsx'],
+    ['### A cookie jar for Node, Bun and Deno', 'test/recipe-cookie-jar.ts'],
   ])('shows under "%s" exactly the code of %s, which runs', (heading, file) => {
     const code = readFileSync(new URL(file, root), 'utf8')
     // The file's first line says it is README's example; README shows the rest.
@@ -50,7 +56,7 @@ describe('README', () => {
   })
 
   it('lists every client option, with its type and default, in the options table', () => {
-    const source = readFileSync(new URL('src/options.ts', root), 'utf8')
+    const source = readFileSync(new URL('src/option-types.ts', root), 'utf8')
     const body = source.slice(source.indexOf('export interface AuthClientOptions'))
     const options = [...body.slice(0, body.indexOf('\n}')).matchAll(/^ {2}(\w+)\??:/gm)].map((match) => match[1])
     expect(options.length).toBeGreaterThan(5)
@@ -58,7 +64,7 @@ describe('README', () => {
   })
 
   it('lists every event and every error code', () => {
-    const session = readFileSync(new URL('src/session.ts', root), 'utf8')
+    const session = readFileSync(new URL('src/session/events.ts', root), 'utf8')
     const events = session.slice(session.indexOf('export interface AuthEvents'))
     const eventNames = [...events.slice(0, events.indexOf('\n}')).matchAll(/^ {2}(\w+):/gm)].map((match) => match[1])
     expect(tableKeys('### Events').sort()).toEqual([...eventNames].sort())
@@ -97,6 +103,8 @@ describe('README', () => {
       const code = blockAfter('## Quick start')
       expect(code.trim().split('\n').length).toBeLessThanOrEqual(15)
       expect(code).toContain("baseUrl: 'http://127.0.0.1:3000'")
+      // Paths without a leading slash: one would drop the path of a baseUrl that has one.
+      expect(code).not.toMatch(/\(['`]\//)
       const runnable = code
         .replace("'ky-token-refresh'", JSON.stringify(new URL('src/index.ts', root).pathname))
         .replace('http://127.0.0.1:3000', server?.url ?? '')

@@ -1,7 +1,10 @@
 /**
  * The SDK under concurrency: one refresh for many callers, aborts while waiting,
- * stale 401s, and the replay of every kind of request. Logout and login racing a
- * refresh are in sdk-logout.test.ts.
+ * stale 401s, and the replay of every kind of request. The replay is the SDK's
+ * own, in the fetch below ky: ky's `retry` does not govern it, and ky's hooks see
+ * neither the token nor the refused answer. A caller's own Authorization header is
+ * left alone, and `auth.fetch` keeps a Request's options. Logout and login racing
+ * a refresh are in sdk-logout.test.ts.
  */
 import { HttpResponse, http } from 'msw'
 import { describe, expect, it, vi } from 'vitest'
@@ -265,15 +268,41 @@ describe('the replay', () => {
   it.each<[string, (auth: AuthClient) => Promise<unknown>]>([
     ['a call with retry: 0', (auth) => auth.api.get('items', { retry: 0 }).json()],
     ['an instance extended with retry: 0', (auth) => auth.api.extend({ retry: 0 }).get('items').json()],
-  ])("is one of ky's retries, so %s gets the 401 unrefreshed (as README says)", async (_, send) => {
+  ])("is the SDK's own, not one of ky's retries, so %s still gets the one replay", async (_, send) => {
     const { auth, token } = await loggedIn()
-    const { labels } = items({ A: token })
-    expect(summary(await withoutWaiting(rejectionOf(send(auth))))).toEqual({ name: 'HTTPError', status: 401 })
-    expect(labels()).toEqual(['A'])
-    expect(mock.count('/refresh')).toBe(0)
+    const tokens: Record<string, string | undefined> = { A: token }
+    const { labels } = items(tokens)
+    expect(await withoutWaiting(send(auth))).toEqual({ ok: true })
+    tokens.B = await auth.getAccessToken()
+    expect(labels()).toEqual(['A', 'B'])
+    expect(mock.count('/refresh')).toBe(1)
   })
 
-  it("is kept, with no other retry, by README's retry: { limit: 1, shouldRetry: () => false }", async () => {
+  it('of POST with a JSON body and retry: 0 sends the same body once more, with the new token', async () => {
+    const { auth, token } = await loggedIn()
+    const tokens: Record<string, string | undefined> = { A: token }
+    const received: Array<{ authorization: string | null; type: string | null; body: string }> = []
+    server.use(
+      http.post(`${API}/items`, async ({ request }) => {
+        const authorization = request.headers.get('authorization')
+        received.push({ authorization, type: request.headers.get('content-type'), body: await request.text() })
+        return authorization === `Bearer ${token}`
+          ? new HttpResponse(null, { status: 401 })
+          : HttpResponse.json({ ok: true })
+      }),
+    )
+    const payload = { name: 'widget', tags: ['a', 'b'] }
+    expect(await withoutWaiting(auth.api.post('items', { json: payload, retry: 0 }).json())).toEqual({ ok: true })
+    tokens.B = await auth.getAccessToken()
+    expect(received.map(({ authorization }) => labelOf(authorization, tokens))).toEqual(['A', 'B'])
+    expect(received.map(({ type, body }) => [type, body])).toEqual([
+      ['application/json', JSON.stringify(payload)],
+      ['application/json', JSON.stringify(payload)],
+    ])
+    expect(mock.count('/refresh')).toBe(1)
+  })
+
+  it("is made under retry: { limit: 1, shouldRetry: () => false }, which still turns off ky's own retries", async () => {
     const { auth, token } = await loggedIn()
     const tokens: Record<string, string | undefined> = { A: token }
     const sent: Array<string | null> = []
@@ -300,27 +329,56 @@ describe('the replay', () => {
     expect(sent.slice(2)).toEqual(['busy'])
   })
 
-  it("is made for a request's first answer only: a 401 after ky retried a 503 reaches the caller", async () => {
+  it("is made for each of ky's attempts: a 401 after ky retried a 503 is replayed once, after one refresh", async () => {
     const { auth, token } = await loggedIn()
-    const answers: number[] = []
+    const tokens: Record<string, string | undefined> = { A: token }
+    const answers: Array<[number, string | null]> = []
     server.use(
       http.get(`${API}/items`, ({ request }) => {
-        const status =
-          answers.length === 0 ? 503 : request.headers.get('authorization') === `Bearer ${token}` ? 401 : 200
-        answers.push(status)
+        const authorization = request.headers.get('authorization')
+        const status = answers.length === 0 ? 503 : authorization === `Bearer ${token}` ? 401 : 200
+        answers.push([status, authorization])
         return status === 200 ? HttpResponse.json({ ok: true }) : new HttpResponse(null, { status })
       }),
     )
-    const result = rejectionOf(auth.api.get('items').json())
+    const result = auth.api.get('items').json()
     await settle(() => answers.length === 1, 'the 503')
-    // ky's first retry waits 0.3 s.
+    // ky's first retry waits 0.3 s; the replay below it waits for nothing but the refresh.
     await vi.advanceTimersByTimeAsync(300)
-    expect(summary(await withoutWaiting(result))).toEqual({ name: 'HTTPError', status: 401 })
-    expect(answers).toEqual([503, 401])
-    expect(mock.count('/refresh')).toBe(0)
-    // The next request refreshes as usual.
-    expect(await withoutWaiting(auth.api.get('items').json())).toEqual({ ok: true })
+    expect(await withoutWaiting(result)).toEqual({ ok: true })
+    tokens.B = await auth.getAccessToken()
+    expect(answers.map(([status, header]) => [status, labelOf(header, tokens)])).toEqual([
+      [503, 'A'],
+      [401, 'A'],
+      [200, 'B'],
+    ])
     expect(mock.count('/refresh')).toBe(1)
+  })
+
+  it("leaves ky's other retries as they were: a GET answered 503 then 200 is retried by ky, with the token", async () => {
+    const { auth, token } = await loggedIn()
+    const tokens: Record<string, string | undefined> = { A: token }
+    const answers: Array<[number, string | null]> = []
+    server.use(
+      http.get(`${API}/items`, ({ request }) => {
+        const status = answers.length === 0 ? 503 : 200
+        answers.push([status, request.headers.get('authorization')])
+        return status === 200 ? HttpResponse.json({ ok: true }) : new HttpResponse(null, { status })
+      }),
+    )
+    const result = auth.api.get('items').json()
+    await settle(() => answers.length === 1, 'the 503')
+    // Not before ky's backoff: its first retry waits 0.3 s.
+    await vi.advanceTimersByTimeAsync(299)
+    await turn()
+    expect(answers).toHaveLength(1)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(await withoutWaiting(result)).toEqual({ ok: true })
+    expect(answers.map(([status, header]) => [status, labelOf(header, tokens)])).toEqual([
+      [503, 'A'],
+      [200, 'A'],
+    ])
+    expect(mock.count('/refresh')).toBe(0)
   })
 
   it.each([
@@ -340,22 +398,28 @@ describe('the replay', () => {
     },
   )
 
-  it("runs the instance's beforeRetry and afterResponse hooks", async () => {
+  it("happens below ky: its hooks never see the token, beforeRetry never runs, afterResponse sees the replay's answer only", async () => {
     const { auth, token } = await loggedIn()
     const tokens: Record<string, string | undefined> = { A: token }
-    items(tokens)
-    const retries: Array<{ retryCount: number; authorization: string | null }> = []
-    const responses: Array<{ status: number; retryCount: number }> = []
+    const { labels } = items(tokens)
+    const requests: Array<string | null> = []
+    const retries: number[] = []
+    const responses: Array<{ status: number; retryCount: number; authorization: string | null }> = []
     const api = auth.api.extend({
       hooks: {
+        beforeRequest: [
+          ({ request }) => {
+            requests.push(request.headers.get('authorization'))
+          },
+        ],
         beforeRetry: [
-          ({ request, retryCount }) => {
-            retries.push({ retryCount, authorization: request.headers.get('authorization') })
+          ({ retryCount }) => {
+            retries.push(retryCount)
           },
         ],
         afterResponse: [
-          ({ response, retryCount }) => {
-            responses.push({ status: response.status, retryCount })
+          ({ request, response, retryCount }) => {
+            responses.push({ status: response.status, retryCount, authorization: request.headers.get('authorization') })
           },
         ],
       },
@@ -363,9 +427,79 @@ describe('the replay', () => {
 
     expect(await withoutWaiting(api.get('items').json())).toEqual({ ok: true })
     tokens.B = await auth.getAccessToken()
-    expect(retries.map(({ retryCount, authorization }) => [retryCount, labelOf(authorization, tokens)])).toEqual([
-      [1, 'B'],
+    // The replay did happen, after one refresh...
+    expect(labels()).toEqual(['A', 'B'])
+    expect(mock.count('/refresh')).toBe(1)
+    // ...but ky saw one attempt, without the token, answered by the replay.
+    expect(requests).toEqual([null])
+    expect(retries).toEqual([])
+    expect(responses).toEqual([{ status: 200, retryCount: 0, authorization: null }])
+  })
+})
+
+describe("a caller's own Authorization header", () => {
+  it.each<[string, (auth: AuthClient, authorization: string) => Promise<number>]>([
+    [
+      'auth.api',
+      async (auth, authorization) => {
+        const error = await rejectionOf(auth.api.get('items', { headers: { authorization } }))
+        return (summary(error) as { status: number }).status
+      },
+    ],
+    [
+      'auth.fetch',
+      async (auth, authorization) => (await auth.fetch(`${API}/items`, { headers: { authorization } })).status,
+    ],
+  ])('is sent as is through %s, and its 401 triggers no refresh and no replay', async (_, send) => {
+    const { auth, token } = await loggedIn()
+    const sent: Array<string | null> = []
+    server.use(
+      http.get(`${API}/items`, ({ request }) => {
+        sent.push(request.headers.get('authorization'))
+        return new HttpResponse(null, { status: 401 })
+      }),
+    )
+    const own = 'Bearer a-token-the-caller-chose'
+    expect(await withoutWaiting(send(auth, own))).toBe(401)
+    expect(sent).toEqual([own])
+    expect(mock.count('/refresh')).toBe(0)
+    expect((await auth.getAccessToken()) === token).toBe(true)
+  })
+})
+
+describe('auth.fetch and fetch semantics', () => {
+  it("passes a Request's cache, referrerPolicy, integrity and keepalive to the fetch, on the first send and the replay", async () => {
+    installFakeClock()
+    const seen: Array<
+      Pick<Request, 'cache' | 'referrerPolicy' | 'integrity' | 'keepalive'> & { token: string | null }
+    > = []
+    let first: string | undefined
+    const capture = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+      // Read as received: Node's `new Request(request)` itself resets `referrerPolicy` (undici).
+      const request = input instanceof Request && init === undefined ? input : new Request(input, init)
+      if (new URL(request.url).pathname !== '/items') return globalThis.fetch(request)
+      const { cache, referrerPolicy, integrity, keepalive } = request
+      const token = request.headers.get('authorization')
+      seen.push({ cache, referrerPolicy, integrity, keepalive, token })
+      first ??= token ?? undefined
+      return token === first ? new Response(null, { status: 401 }) : Response.json({ ok: true })
+    }
+    const auth = createAuthClient({ baseUrl: API, fetch: capture })
+    await auth.login(DEMO)
+    const tokens: Record<string, string | undefined> = { A: await auth.getAccessToken() }
+    const options = {
+      cache: 'no-store',
+      referrerPolicy: 'no-referrer',
+      integrity: 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=',
+      keepalive: true,
+    } as const
+    const response = await withoutWaiting(auth.fetch(new Request(`${API}/items`, options)))
+    tokens.B = await auth.getAccessToken()
+    expect(response.status).toBe(200)
+    expect(seen.map(({ token, ...rest }) => [labelOf(token, tokens), rest])).toEqual([
+      ['A', options],
+      ['B', options],
     ])
-    expect(responses).toEqual([{ status: 200, retryCount: 1 }])
+    expect(mock.count('/refresh')).toBe(1)
   })
 })

@@ -9,7 +9,7 @@ import { HttpResponse, http } from 'msw'
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import type { RefreshFailure } from '../mock-server/index.ts'
 import { type AuthClient, type AuthError, createAuthClient } from '../src/index.ts'
-import { API, answered, DEMO, drive, installFakeClock, mockServersWithMsw, settle } from './support/sdk.ts'
+import { API, answered, DEMO, drive, flushDue, installFakeClock, mockServersWithMsw, settle } from './support/sdk.ts'
 import {
   driveUntil,
   expectAuthError,
@@ -95,16 +95,26 @@ describe('a refused refresh ends the session', () => {
     expect(events.sessionExpired).toHaveLength(1)
   })
 
-  it('after the session expired, a 401 goes to the caller without a refresh, and login revives the session', async () => {
+  it('after the session expired, a 401 rejects with SESSION_EXPIRED without a refresh, on auth.api and auth.fetch, and login revives the session', async () => {
     const { auth, events } = await loggedIn()
     await mock.revokeAllSessions()
     expectAuthError(await withoutWaiting(rejectionOf(user(auth))), 'SESSION_EXPIRED', issued)
     const sent = recordAuthorizations(server, `${API}/protected`)
 
-    expect(summary(await withoutWaiting(rejectionOf(user(auth))))).toEqual({ name: 'HTTPError', status: 401 })
-    expect(sent).toEqual([null])
+    // The request goes out without a token; its 401 is the dead session's: no refresh is sent.
+    const viaApi = expectAuthError(await withoutWaiting(rejectionOf(user(auth))), 'SESSION_EXPIRED', issued)
+    expect(viaApi.status).toBe(401)
+    expect(viaApi.cause instanceof Response && viaApi.cause.status === 401).toBe(true)
+    const viaFetch = expectAuthError(
+      await withoutWaiting(rejectionOf(auth.fetch('protected'))),
+      'SESSION_EXPIRED',
+      issued,
+    )
+    expect(viaFetch.cause instanceof Response && viaFetch.cause.status === 401).toBe(true)
+    expect(sent).toEqual([null, null])
     expect(mock.count('/refresh')).toBe(1)
-    // An explicit refresh is refused again, but the session already ended: no second event.
+    // An explicit refresh is still attempted (it may restore a cookie session) and refused again, but the
+    // session already ended: no second event.
     expectAuthError(await rejectionOf(auth.refresh()), 'SESSION_EXPIRED', issued)
     await turn()
     expect(events.sessionExpired).toHaveLength(1)
@@ -119,7 +129,7 @@ describe('a refused refresh ends the session', () => {
     expect(events.sessionExpired).toHaveLength(2)
   })
 
-  it('the body transport without any refresh token sends none, and the refusal expires the session', async () => {
+  it('the body transport without any refresh token sends no refresh at all, and the session expires at once', async () => {
     installFakeClock()
     const auth = createAuthClient({ baseUrl: BODY_API, transport: 'body', storage: recordingStorage() })
     const events = watchEvents(auth)
@@ -131,11 +141,14 @@ describe('a refused refresh ends the session', () => {
     )
 
     const error = expectAuthError(await rejectionOf(auth.refresh()), 'SESSION_EXPIRED', issued)
-    expect(error.status).toBe(400)
-    expect(sent).toEqual([''])
-    expect(body.requests).toEqual([{ method: 'POST', route: '/refresh', status: 400 }])
+    // No answer stands behind it: nothing was sent.
+    expect(error.status).toBeUndefined()
+    expect(sent).toEqual([])
+    expect(body.requests).toEqual([])
     await turn()
     expect(events.sessionExpired).toHaveLength(1)
+    expect(events.sessionExpired[0] === error).toBe(true)
+    expect(events.refreshFailed).toHaveLength(0)
   })
 })
 
@@ -164,7 +177,7 @@ describe('a transient refresh failure keeps the session', () => {
     ['503 answers', { status: 503 }, 503, Response],
     ['network errors', { networkError: true }, undefined, NetworkError],
   ])(
-    '%s beyond the retries reject with REFRESH_FAILED, and the session survives',
+    '%s beyond the retries reject with REFRESH_FAILED, the session survives, and refreshes resume after the cool-down',
     async (_, failure, status, cause) => {
       const { auth, events, token } = await loggedIn()
       expireAccessTokenOnServer()
@@ -181,11 +194,75 @@ describe('a transient refresh failure keeps the session', () => {
       expect(events.sessionExpired).toHaveLength(0)
       expect((await auth.getAccessToken()) === token).toBe(true)
 
-      // The server is back: the same session refreshes and the request succeeds.
+      // Within the cool-down (at least half of 1 s), a request that needs a new token fails fast, caused by
+      // the last failure, and sends no refresh.
+      const cooling = expectAuthError(await withoutWaiting(rejectionOf(user(auth))), 'REFRESH_FAILED', issued)
+      expect(cooling.message).toBe('REFRESH_FAILED: cooling down after a failed refresh')
+      expect(cooling.cause === error).toBe(true)
+      expect(mock.count('/refresh')).toBe(3)
+
+      // The server is back and the cool-down over: the same session refreshes and the request succeeds.
+      await vi.advanceTimersByTimeAsync(1000)
       expect((await withoutWaiting(user(auth))).user.name).toBe('user1')
       expect(mock.count('/refresh')).toBe(4)
     },
   )
+
+  it("the cool-down doubles with each failure in a row, and the app's own refresh() ignores it", async () => {
+    // The largest draw, before the client reads it: each pause is (all but) its nominal length, 1 s then 2 s.
+    vi.spyOn(Math, 'random').mockReturnValue(0.999_999)
+    onTestFinished(() => {
+      vi.restoreAllMocks()
+    })
+    const { auth } = await loggedIn({ refreshRetries: 0 })
+    expireAccessTokenOnServer()
+    mock.failNextRefreshes(2, { status: 503 })
+    /** The REFRESH_FAILED of a request that needed a refresh (the server refuses its token). */
+    const failure = async () => expectAuthError(await withoutWaiting(rejectionOf(user(auth))), 'REFRESH_FAILED', issued)
+    const COOLING = 'REFRESH_FAILED: cooling down after a failed refresh'
+
+    const first = await failure()
+    expect(first.status).toBe(503)
+    expect(mock.count('/refresh')).toBe(1)
+    await vi.advanceTimersByTimeAsync(999)
+    const cooling = await failure()
+    expect([cooling.message, cooling.cause === first]).toEqual([COOLING, true])
+    expect(mock.count('/refresh')).toBe(1)
+    await vi.advanceTimersByTimeAsync(1)
+    // Sent again, and failing again (the second in a row): the pause is now 2 s.
+    const second = await failure()
+    expect(second.status).toBe(503)
+    expect(mock.count('/refresh')).toBe(2)
+    await vi.advanceTimersByTimeAsync(1_999)
+    const stillCooling = await failure()
+    expect([stillCooling.message, stillCooling.cause === second]).toEqual([COOLING, true])
+    expect(mock.count('/refresh')).toBe(2)
+
+    // The app's explicit refresh goes out all the same, and its success ends the cool-down.
+    await withoutWaiting(auth.refresh())
+    expect(mock.count('/refresh')).toBe(3)
+    expect((await withoutWaiting(user(auth))).user.name).toBe('user1')
+    expect(mock.count('/refresh')).toBe(3)
+  })
+
+  it('the cool-down is jittered down to half its length', async () => {
+    // The smallest draw, before the client reads it: the first pause is 0.5 s.
+    vi.spyOn(Math, 'random').mockReturnValue(0)
+    onTestFinished(() => {
+      vi.restoreAllMocks()
+    })
+    const { auth } = await loggedIn({ refreshRetries: 0 })
+    expireAccessTokenOnServer()
+    mock.failNextRefreshes(1, { status: 503 })
+    expectAuthError(await withoutWaiting(rejectionOf(user(auth))), 'REFRESH_FAILED', issued)
+    await vi.advanceTimersByTimeAsync(499)
+    const cooling = expectAuthError(await withoutWaiting(rejectionOf(user(auth))), 'REFRESH_FAILED', issued)
+    expect(cooling.message).toBe('REFRESH_FAILED: cooling down after a failed refresh')
+    expect(mock.count('/refresh')).toBe(1)
+    await vi.advanceTimersByTimeAsync(1)
+    expect((await withoutWaiting(user(auth))).user.name).toBe('user1')
+    expect(mock.count('/refresh')).toBe(2)
+  })
 
   it('refreshRetries sets how many times a transient failure is retried', async () => {
     const { auth } = await loggedIn({ refreshRetries: 1 })
@@ -237,7 +314,7 @@ describe('a transient refresh failure keeps the session', () => {
     expect(mock.count('/refresh')).toBe(1)
   })
 
-  it("a refresh slower than ky's 10 s timeout is retried, then rejected with REFRESH_FAILED", async () => {
+  it('a refresh slower than the 10 s `timeout` is retried, then rejected with REFRESH_FAILED', async () => {
     const { auth, events, token } = await loggedIn()
     const arrivals = refreshArrivals()
     mock.failNextRefreshes(3, { delay: 60_000 })
@@ -269,37 +346,59 @@ describe('a transient refresh failure keeps the session', () => {
 })
 
 describe('a malformed refresh answer is rejected', () => {
-  const cases: Array<[string, () => Promise<string>]> = [
-    ['a body that is not JSON', async () => 'not json'],
-    ['an empty object', async () => '{}'],
-    ['a non-string accessToken', async () => JSON.stringify({ accessToken: 42 })],
+  /** [what, the answer's body, the detail the message gives] */
+  const cases: Array<[string, () => Promise<string>, string]> = [
+    ['a body that is not JSON', async () => 'not json', 'the answer must be JSON'],
+    ['a JSON array', async () => '[]', 'the answer must be a JSON object'],
+    ['an empty object', async () => '{}', '`accessToken` must be a non-empty string'],
+    [
+      'a non-string accessToken',
+      async () => JSON.stringify({ accessToken: 42 }),
+      '`accessToken` must be a non-empty string',
+    ],
+    [
+      'an empty accessToken',
+      async () => JSON.stringify({ accessToken: '' }),
+      '`accessToken` must be a non-empty string',
+    ],
+    [
+      'a non-string refreshToken',
+      async () => JSON.stringify({ accessToken: 'a.b.c', refreshToken: 7 }),
+      '`refreshToken` must be a non-empty string when present',
+    ],
     [
       "another user's token",
       async () => {
         const iat = Math.floor(mock.now() / 1000)
         return JSON.stringify({ accessToken: await mock.signAccessToken({ sub: 'someone-else', iat, exp: iat + 60 }) })
       },
+      'the new access token is for another user (`sub` changed)',
     ],
   ]
 
-  it.each(cases)('%s rejects with INVALID_RESPONSE, keeps the old token and emits refreshFailed', async (_, answer) => {
-    const { auth, events, token } = await loggedIn()
-    expireAccessTokenOnServer()
-    mock.failNextRefreshes(1, { status: 200, body: await answer() })
+  it.each(cases)(
+    '%s rejects with INVALID_RESPONSE naming what is wrong, with the status, keeps the old token and emits refreshFailed',
+    async (_, answer, detail) => {
+      const { auth, events, token } = await loggedIn()
+      expireAccessTokenOnServer()
+      mock.failNextRefreshes(1, { status: 200, body: await answer() })
 
-    const error = expectAuthError(await withoutWaiting(rejectionOf(user(auth))), 'INVALID_RESPONSE', issued)
-    expect(error.status).toBeUndefined()
-    expect(mock.count('/refresh')).toBe(1)
-    await turn()
-    expect(events.refreshFailed).toHaveLength(1)
-    expect(events.refreshFailed[0] === error).toBe(true)
-    expect([events.refreshed, events.sessionExpired.length]).toEqual([0, 0])
-    expect((await auth.getAccessToken()) === token).toBe(true)
+      const error = expectAuthError(await withoutWaiting(rejectionOf(user(auth))), 'INVALID_RESPONSE', issued)
+      expect(error.message).toBe(`INVALID_RESPONSE: ${detail} (status 200)`)
+      expect(error.status).toBe(200)
+      expect(mock.count('/refresh')).toBe(1)
+      await turn()
+      expect(events.refreshFailed).toHaveLength(1)
+      expect(events.refreshFailed[0] === error).toBe(true)
+      expect([events.refreshed, events.sessionExpired.length]).toEqual([0, 0])
+      expect((await auth.getAccessToken()) === token).toBe(true)
 
-    // The session is intact: a good answer next time is adopted (and the request replayed at once).
-    expect((await withoutWaiting(user(auth))).user.name).toBe('user1')
-    expect(mock.count('/refresh')).toBe(2)
-  })
+      // The session is intact: after the cool-down, a good answer is adopted (and the request replayed at once).
+      await vi.advanceTimersByTimeAsync(1000)
+      expect((await withoutWaiting(user(auth))).user.name).toBe('user1')
+      expect(mock.count('/refresh')).toBe(2)
+    },
+  )
 })
 
 describe('login errors', () => {
@@ -333,7 +432,10 @@ describe('login errors', () => {
     async (credentials) => {
       const auth = createAuthClient({ baseUrl: API })
       const error = await rejectionOf(auth.login(credentials as never))
-      expect(summary(error)).toEqual({ name: 'TypeError', message: 'Invalid `credentials`' })
+      expect(summary(error)).toEqual({
+        name: 'TypeError',
+        message: '`credentials` must be an object, such as { username, password }',
+      })
       expect(mock.count()).toBe(0)
     },
   )
@@ -362,8 +464,17 @@ describe('AuthError', () => {
       errors.push((await promise) as AuthError)
     }
     const storage = recordingStorage()
+    // An adapter that records each write, then fails it when asked to (a full quota).
+    let failWrites = false
+    const record = storage.set.bind(storage)
+    storage.set = (token) => {
+      record(token)
+      if (failWrites) throw new Error('QuotaExceededError')
+    }
     installFakeClock()
     const auth = createAuthClient({ baseUrl: BODY_API, transport: 'body', storage })
+    const storageFailures: AuthError[] = []
+    auth.on('storageFailed', (error) => storageFailures.push(error))
 
     await collect(rejectionOf(auth.login({ username: 'user1', password: 'wrong-password' })))
     await auth.login(DEMO)
@@ -371,13 +482,22 @@ describe('AuthError', () => {
     await collect(rejectionOf(auth.refresh()))
     body.failNextRefreshes(3, { status: 503 })
     await collect(drive(rejectionOf(auth.refresh())))
+    // A refresh whose new refresh token the adapter fails to keep: it resolves, the failure is an event.
+    failWrites = true
+    await auth.refresh()
+    failWrites = false
+    await settle(() => storageFailures.length === 1, 'the storageFailed event')
+    errors.push(storageFailures[0] as AuthError)
+    expect((storageFailures[0]?.cause as Error | undefined)?.message).toBe('QuotaExceededError')
     body.failNextRefreshes(1, { delay: 1000 })
     const arrivals = refreshArrivals(BODY_API)
     const waiting = rejectionOf(auth.refresh())
     await settle(() => arrivals.length === 1, 'the held refresh')
     server.use(http.post(`${BODY_API}/logout`, () => new HttpResponse(null, { status: 500 }), { once: true }))
-    await collect(rejectionOf(auth.logout()))
+    // The revocation waits for the held refresh, which ends in the logged-out session.
+    const loggingOut = rejectionOf(auth.logout())
     await vi.advanceTimersByTimeAsync(1000)
+    await collect(loggingOut)
     await collect(waiting)
     await auth.login(DEMO)
     await body.revokeAllSessions()
@@ -387,44 +507,42 @@ describe('AuthError', () => {
       'LOGIN_FAILED',
       'INVALID_RESPONSE',
       'REFRESH_FAILED',
+      'STORAGE_FAILED',
       'LOGOUT_FAILED',
       'LOGGED_OUT',
       'SESSION_EXPIRED',
     ])
-    // The leak check covers this test's tokens: the refresh tokens it stored were recorded as issued.
-    expect(storage.writes.length).toBe(2)
+    // The leak check covers this test's tokens: the refresh tokens it stored (or tried to) were recorded as issued.
+    expect(storage.writes.length).toBe(3)
     await settle(() => storage.writes.every((token) => issued.has(token)), 'the issued tokens to be recorded')
     for (const error of errors) expectAuthError(error, error.code, issued)
   })
 })
 
-describe("ky's errors from auth.api", () => {
-  it.each<[string, () => void, (auth: AuthClient) => Promise<unknown>, string]>([
+describe("ky's errors from auth.api, and fetch's from auth.fetch", () => {
+  it.each<[string, () => void, (auth: AuthClient) => Promise<unknown>, string, number]>([
     [
       'an HTTPError (a 404)',
       () => server.use(http.get(`${API}/missing`, () => new HttpResponse(null, { status: 404 }))),
       (auth) => auth.api.get('missing'),
       'HTTPError',
+      1,
     ],
     [
       'an HTTPError after the replay (401 twice)',
       () => server.use(http.get(`${API}/missing`, () => new HttpResponse(null, { status: 401 }))),
       (auth) => auth.api.get('missing'),
       'HTTPError',
+      2,
     ],
     [
       'a NetworkError',
       () => server.use(http.get(`${API}/missing`, () => HttpResponse.error())),
       (auth) => auth.api.get('missing', { retry: 0 }),
       'NetworkError',
+      1,
     ],
-    [
-      'a NetworkError through auth.fetch',
-      () => server.use(http.get(`${API}/missing`, () => HttpResponse.error())),
-      (auth) => auth.fetch(`${API}/missing`),
-      'NetworkError',
-    ],
-  ])('%s, printed as console.error prints it, shows no access token', async (_, answer, send, name) => {
+  ])('%s, printed as console.error prints it, shows no access token', async (_, answer, send, name, sends) => {
     installFakeClock()
     const auth = createAuthClient({ baseUrl: API })
     await auth.login(DEMO)
@@ -432,13 +550,29 @@ describe("ky's errors from auth.api", () => {
     answer()
     // Registered last, so it sees each request first.
     const sent = recordAuthorizations(server, `${API}/missing`)
-    const error = await drive(rejectionOf(send(auth)))
+    const error = await flushDue(rejectionOf(send(auth)))
     expect(summary(error).name).toBe(name)
-    // The request did carry the token: the error's copy of it no longer does.
-    expect(sent.length).toBeGreaterThan(0)
+    // The requests did carry a token (the replay a newer one): ky's request, in the error, never does.
+    expect(sent).toHaveLength(sends)
     expect(sent.every((header) => header?.startsWith('Bearer '))).toBe(true)
     const printed = inspect(error, { depth: 10, showHidden: true })
     expect(printed.includes(token), 'the printed error contains the access token').toBe(false)
     expect((error as { request?: Request }).request?.headers.has('authorization')).toBe(false)
+  })
+
+  it("a network failure through auth.fetch rejects with fetch's own TypeError, which shows no access token", async () => {
+    installFakeClock()
+    const auth = createAuthClient({ baseUrl: API })
+    await auth.login(DEMO)
+    const token = (await auth.getAccessToken()) as string
+    server.use(http.get(`${API}/missing`, () => HttpResponse.error()))
+    const sent = recordAuthorizations(server, `${API}/missing`)
+    const error = await flushDue(rejectionOf(auth.fetch(`${API}/missing`)))
+    expect(error).toBeInstanceOf(TypeError)
+    expect(error instanceof NetworkError).toBe(false)
+    expect(sent).toHaveLength(1)
+    expect(sent[0]?.startsWith('Bearer ')).toBe(true)
+    const printed = inspect(error, { depth: 10, showHidden: true })
+    expect(printed.includes(token), 'the printed error contains the access token').toBe(false)
   })
 })

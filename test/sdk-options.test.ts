@@ -39,69 +39,129 @@ const adapter = { get: () => null, set: noop, remove: noop }
 const adapterWithExtras = { ...adapter, name: 'mine' }
 
 describe('validation at creation', () => {
-  /** [what, options, the name the message must give] */
-  const invalid: Array<[string, string, unknown]> = [
-    ['options: null', 'options', null],
-    ['options: undefined', 'options', undefined],
-    ['options: a string', 'options', 'https://x.test'],
-    ['options: a number', 'options', 42],
-    ['options: a function', 'options', () => base],
-    ['baseUrl missing', 'baseUrl', {}],
-    ['baseUrl empty', 'baseUrl', { baseUrl: '' }],
-    ['baseUrl garbage', 'baseUrl', { baseUrl: 'not a url at all' }],
-    ['baseUrl relative without a page', 'baseUrl', { baseUrl: '/api' }],
-    ['baseUrl ftp:', 'baseUrl', { baseUrl: 'ftp://x.test' }],
-    ['baseUrl file:', 'baseUrl', { baseUrl: 'file:///etc/passwd' }],
-    ['baseUrl javascript:', 'baseUrl', { baseUrl: 'javascript:alert(1)' }],
-    ['baseUrl data:', 'baseUrl', { baseUrl: 'data:text/plain,x' }],
-    ['baseUrl a number', 'baseUrl', { baseUrl: 42 }],
-    ['baseUrl null', 'baseUrl', { baseUrl: null }],
-    ['endpoints.login empty', 'endpoints.login', { ...base, endpoints: { login: '' } }],
-    ['endpoints.login a number', 'endpoints.login', { ...base, endpoints: { login: 1 } }],
-    ['endpoints.login false', 'endpoints.login', { ...base, endpoints: { login: false } }],
-    ['endpoints.login null', 'endpoints.login', { ...base, endpoints: { login: null } }],
-    ['endpoints.refresh empty', 'endpoints.refresh', { ...base, endpoints: { refresh: '' } }],
-    ['endpoints.refresh an object', 'endpoints.refresh', { ...base, endpoints: { refresh: {} } }],
-    ['endpoints.refresh false', 'endpoints.refresh', { ...base, endpoints: { refresh: false } }],
-    ['endpoints.logout empty', 'endpoints.logout', { ...base, endpoints: { logout: '' } }],
-    ['endpoints.logout true', 'endpoints.logout', { ...base, endpoints: { logout: true } }],
-    ['endpoints.logout 0', 'endpoints.logout', { ...base, endpoints: { logout: 0 } }],
-    ['endpoints a string', 'endpoints', { ...base, endpoints: 'login' }],
-    ['transport unknown', 'transport', { ...base, transport: 'header' }],
-    ['transport upper case', 'transport', { ...base, transport: 'COOKIE' }],
-    ['transport a number', 'transport', { ...base, transport: 1 }],
-    ['refreshOn a fraction', 'refreshOn', { ...base, refreshOn: [401.5] }],
-    ['refreshOn a string status', 'refreshOn', { ...base, refreshOn: ['401'] }],
-    ['refreshOn NaN', 'refreshOn', { ...base, refreshOn: [Number.NaN] }],
-    ['refreshOn 399', 'refreshOn', { ...base, refreshOn: [399] }],
-    ['refreshOn 600', 'refreshOn', { ...base, refreshOn: [401, 600] }],
-    ['refreshOn 200', 'refreshOn', { ...base, refreshOn: [200] }],
-    ['refreshOn null entry', 'refreshOn', { ...base, refreshOn: [null] }],
-    ['refreshMargin negative', 'refreshMargin', { ...base, refreshMargin: -1 }],
-    ['refreshMargin a fraction', 'refreshMargin', { ...base, refreshMargin: 1.5 }],
-    ['refreshMargin NaN', 'refreshMargin', { ...base, refreshMargin: Number.NaN }],
-    ['refreshMargin Infinity', 'refreshMargin', { ...base, refreshMargin: Number.POSITIVE_INFINITY }],
-    ['refreshMargin above the timer maximum', 'refreshMargin', { ...base, refreshMargin: 2 ** 31 }],
-    ['refreshMargin a string', 'refreshMargin', { ...base, refreshMargin: '1000' }],
-    ['refreshRetries negative', 'refreshRetries', { ...base, refreshRetries: -1 }],
-    ['refreshRetries 6', 'refreshRetries', { ...base, refreshRetries: 6 }],
-    ['refreshRetries a fraction', 'refreshRetries', { ...base, refreshRetries: 1.5 }],
-    ['refreshRetries a string', 'refreshRetries', { ...base, refreshRetries: '2' }],
-    ['allowedOrigins garbage entry', 'allowedOrigins', { ...base, allowedOrigins: ['not a url'] }],
-    ['allowedOrigins empty entry', 'allowedOrigins', { ...base, allowedOrigins: [''] }],
-    ['allowedOrigins ftp: entry', 'allowedOrigins', { ...base, allowedOrigins: ['ftp://files.test'] }],
-    ['allowedOrigins a number entry', 'allowedOrigins', { ...base, allowedOrigins: ['https://ok.test', 42] }],
-    ['storage empty object', 'storage', { ...base, storage: {} }],
-    ['storage without remove', 'storage', { ...base, storage: { get: noop, set: noop } }],
-    ['storage with a non-function method', 'storage', { ...base, storage: { ...adapter, remove: 'x' } }],
-    ['storage a string', 'storage', { ...base, storage: 'localStorage' }],
-    ['storage false (as in `isBrowser && adapter`)', 'storage', { ...base, storage: false }],
-    ['fetch a string', 'fetch', { ...base, fetch: 'fetch' }],
-    ['fetch an object', 'fetch', { ...base, fetch: {} }],
-    ['fetch false (as in `isTest && fakeFetch`)', 'fetch', { ...base, fetch: false }],
-  ]
+  /** What each option's TypeError says: the option's name and what it must be, never the value given. */
+  const MESSAGES = {
+    options: '`options` must be an object with at least `baseUrl`',
+    baseUrl: '`baseUrl` must be an http(s) URL without credentials, absolute or relative to the page',
+    transport: "`transport` must be 'cookie' or 'body'",
+    refreshOn: '`refreshOn` must be a list of HTTP statuses from 400 to 599',
+    refreshMargin: '`refreshMargin` must be an integer number of milliseconds from 0 to 2147483647',
+    refreshRetries: '`refreshRetries` must be an integer from 0 to 5',
+    timeout: '`timeout` must be an integer number of milliseconds from 1 to 2147483647',
+    allowedOrigins:
+      "`allowedOrigins` must be a list of origins such as 'https://files.example.com' (no path, wildcard or credentials)",
+    endpoints: '`endpoints` must be an object of route paths',
+    'endpoints.login': '`endpoints.login` must be a non-empty path',
+    'endpoints.refresh': '`endpoints.refresh` must be a non-empty path',
+    'endpoints.logout': '`endpoints.logout` must be a non-empty path, or false',
+    storage: '`storage` must be an object with get, set and remove methods',
+    fetch: '`fetch` must be a function',
+  } as const
+  const STORAGE_WITH_COOKIES = '`storage` is for the body transport only'
 
-  it.each(invalid)('%s: throws a TypeError naming `%s`', (_, name, options) => {
+  /** [what, the name the message must give, options, the whole message] */
+  const invalid: Array<[string, string, unknown, string]> = (
+    [
+      ['options: null', 'options', null],
+      ['options: undefined', 'options', undefined],
+      ['options: a string', 'options', 'https://x.test'],
+      ['options: a number', 'options', 42],
+      ['options: a function', 'options', () => base],
+      ['baseUrl missing', 'baseUrl', {}],
+      ['baseUrl empty', 'baseUrl', { baseUrl: '' }],
+      ['baseUrl garbage', 'baseUrl', { baseUrl: 'not a url at all' }],
+      ['baseUrl relative without a page', 'baseUrl', { baseUrl: '/api' }],
+      ['baseUrl ftp:', 'baseUrl', { baseUrl: 'ftp://x.test' }],
+      ['baseUrl file:', 'baseUrl', { baseUrl: 'file:///etc/passwd' }],
+      ['baseUrl javascript:', 'baseUrl', { baseUrl: 'javascript:alert(1)' }],
+      ['baseUrl data:', 'baseUrl', { baseUrl: 'data:text/plain,x' }],
+      ['baseUrl a number', 'baseUrl', { baseUrl: 42 }],
+      ['baseUrl null', 'baseUrl', { baseUrl: null }],
+      ['baseUrl with a user and a password', 'baseUrl', { baseUrl: 'https://user:pass@x.test/api' }],
+      ['baseUrl with a user only', 'baseUrl', { baseUrl: 'https://user@x.test' }],
+      ['baseUrl a URL object with credentials', 'baseUrl', { baseUrl: new URL('https://user:pass@x.test') }],
+      ['endpoints.login empty', 'endpoints.login', { ...base, endpoints: { login: '' } }],
+      ['endpoints.login a number', 'endpoints.login', { ...base, endpoints: { login: 1 } }],
+      ['endpoints.login false', 'endpoints.login', { ...base, endpoints: { login: false } }],
+      ['endpoints.login null', 'endpoints.login', { ...base, endpoints: { login: null } }],
+      ['endpoints.refresh empty', 'endpoints.refresh', { ...base, endpoints: { refresh: '' } }],
+      ['endpoints.refresh an object', 'endpoints.refresh', { ...base, endpoints: { refresh: {} } }],
+      ['endpoints.refresh false', 'endpoints.refresh', { ...base, endpoints: { refresh: false } }],
+      ['endpoints.logout empty', 'endpoints.logout', { ...base, endpoints: { logout: '' } }],
+      ['endpoints.logout true', 'endpoints.logout', { ...base, endpoints: { logout: true } }],
+      ['endpoints.logout 0', 'endpoints.logout', { ...base, endpoints: { logout: 0 } }],
+      // `null` is not `false`: taking it as the default route would call a logout route the server may not have.
+      ['endpoints.logout null', 'endpoints.logout', { ...base, endpoints: { logout: null } }],
+      ['endpoints a string', 'endpoints', { ...base, endpoints: 'login' }],
+      ['transport unknown', 'transport', { ...base, transport: 'header' }],
+      ['transport upper case', 'transport', { ...base, transport: 'COOKIE' }],
+      ['transport a number', 'transport', { ...base, transport: 1 }],
+      ['refreshOn empty (no status left to refresh on)', 'refreshOn', { ...base, refreshOn: [] }],
+      ['refreshOn a fraction', 'refreshOn', { ...base, refreshOn: [401.5] }],
+      ['refreshOn a string status', 'refreshOn', { ...base, refreshOn: ['401'] }],
+      ['refreshOn NaN', 'refreshOn', { ...base, refreshOn: [Number.NaN] }],
+      ['refreshOn 399', 'refreshOn', { ...base, refreshOn: [399] }],
+      ['refreshOn 600', 'refreshOn', { ...base, refreshOn: [401, 600] }],
+      ['refreshOn 200', 'refreshOn', { ...base, refreshOn: [200] }],
+      ['refreshOn null entry', 'refreshOn', { ...base, refreshOn: [null] }],
+      ['refreshMargin negative', 'refreshMargin', { ...base, refreshMargin: -1 }],
+      ['refreshMargin a fraction', 'refreshMargin', { ...base, refreshMargin: 1.5 }],
+      ['refreshMargin NaN', 'refreshMargin', { ...base, refreshMargin: Number.NaN }],
+      ['refreshMargin Infinity', 'refreshMargin', { ...base, refreshMargin: Number.POSITIVE_INFINITY }],
+      ['refreshMargin above the timer maximum', 'refreshMargin', { ...base, refreshMargin: 2 ** 31 }],
+      ['refreshMargin a string', 'refreshMargin', { ...base, refreshMargin: '1000' }],
+      ['refreshRetries negative', 'refreshRetries', { ...base, refreshRetries: -1 }],
+      ['refreshRetries 6', 'refreshRetries', { ...base, refreshRetries: 6 }],
+      ['refreshRetries a fraction', 'refreshRetries', { ...base, refreshRetries: 1.5 }],
+      ['refreshRetries a string', 'refreshRetries', { ...base, refreshRetries: '2' }],
+      ['timeout 0 (an attempt that could never answer)', 'timeout', { ...base, timeout: 0 }],
+      ['timeout negative', 'timeout', { ...base, timeout: -1 }],
+      ['timeout a fraction', 'timeout', { ...base, timeout: 1.5 }],
+      ['timeout NaN', 'timeout', { ...base, timeout: Number.NaN }],
+      ['timeout Infinity', 'timeout', { ...base, timeout: Number.POSITIVE_INFINITY }],
+      ['timeout above the timer maximum', 'timeout', { ...base, timeout: 2 ** 31 }],
+      ['timeout a string', 'timeout', { ...base, timeout: '10000' }],
+      ['timeout false (as ky takes it, to turn the timeout off)', 'timeout', { ...base, timeout: false }],
+      ['allowedOrigins garbage entry', 'allowedOrigins', { ...base, allowedOrigins: ['not a url'] }],
+      ['allowedOrigins empty entry', 'allowedOrigins', { ...base, allowedOrigins: [''] }],
+      ['allowedOrigins ftp: entry', 'allowedOrigins', { ...base, allowedOrigins: ['ftp://files.test'] }],
+      ['allowedOrigins a number entry', 'allowedOrigins', { ...base, allowedOrigins: ['https://ok.test', 42] }],
+      ['allowedOrigins a wildcard subdomain', 'allowedOrigins', { ...base, allowedOrigins: ['https://*.cdn.test'] }],
+      ['allowedOrigins a bare wildcard', 'allowedOrigins', { ...base, allowedOrigins: ['*'] }],
+      ['allowedOrigins a path', 'allowedOrigins', { ...base, allowedOrigins: ['https://cdn.test/files'] }],
+      [
+        'allowedOrigins a path with a trailing slash',
+        'allowedOrigins',
+        { ...base, allowedOrigins: ['https://cdn.test/files/'] },
+      ],
+      ['allowedOrigins credentials', 'allowedOrigins', { ...base, allowedOrigins: ['https://user:pass@cdn.test'] }],
+      ['allowedOrigins a user only', 'allowedOrigins', { ...base, allowedOrigins: ['https://user@cdn.test'] }],
+      ['allowedOrigins a query', 'allowedOrigins', { ...base, allowedOrigins: ['https://cdn.test?key=1'] }],
+      ['allowedOrigins an empty query', 'allowedOrigins', { ...base, allowedOrigins: ['https://cdn.test/?'] }],
+      ['allowedOrigins a fragment', 'allowedOrigins', { ...base, allowedOrigins: ['https://cdn.test/#top'] }],
+      ['storage empty object', 'storage', { ...base, transport: 'body', storage: {} }],
+      ['storage without remove', 'storage', { ...base, transport: 'body', storage: { get: noop, set: noop } }],
+      [
+        'storage with a non-function method',
+        'storage',
+        { ...base, transport: 'body', storage: { ...adapter, remove: 'x' } },
+      ],
+      ['storage a string', 'storage', { ...base, transport: 'body', storage: 'localStorage' }],
+      ['storage false (as in `isBrowser && adapter`)', 'storage', { ...base, transport: 'body', storage: false }],
+      [
+        'storage with the cookie transport',
+        'storage',
+        { ...base, transport: 'cookie', storage: adapter },
+        STORAGE_WITH_COOKIES,
+      ],
+      ['storage with the default (cookie) transport', 'storage', { ...base, storage: adapter }, STORAGE_WITH_COOKIES],
+      ['fetch a string', 'fetch', { ...base, fetch: 'fetch' }],
+      ['fetch an object', 'fetch', { ...base, fetch: {} }],
+      ['fetch false (as in `isTest && fakeFetch`)', 'fetch', { ...base, fetch: false }],
+    ] as Array<[string, keyof typeof MESSAGES, unknown, string?]>
+  ).map(([what, name, options, message]) => [what, name, options, message ?? MESSAGES[name]])
+
+  it.each(invalid)('%s: throws a TypeError naming `%s` and what it must be', (_, name, options, message) => {
     let error: unknown
     try {
       create(options)
@@ -109,13 +169,40 @@ describe('validation at creation', () => {
       error = caught
     }
     expect(error).toBeInstanceOf(TypeError)
-    expect((error as Error).message).toBe(`Invalid \`${name}\``)
+    expect((error as Error).message.startsWith(`\`${name}\` `)).toBe(true)
+    expect((error as Error).message).toBe(message)
   })
 
-  it('never puts the bad value in the message', () => {
-    const secretish = 'https://user:hunter2@x.test:99999/' // the port is out of range
-    expect(() => create({ baseUrl: secretish })).toThrow(/^Invalid `baseUrl`$/)
-    expect(() => create({ ...base, allowedOrigins: ['hunter2'] })).toThrow(/^Invalid `allowedOrigins`$/)
+  /** [what, options]: each bad value carries the marker `hunter2`, which no message may repeat. */
+  const secretish: Array<[string, unknown]> = [
+    ['a baseUrl with a password and a bad port', { baseUrl: 'https://user:hunter2@x.test:99999/' }],
+    ['a baseUrl with a password', { baseUrl: 'https://user:hunter2@x.test/api' }],
+    ['a baseUrl that is no URL', { baseUrl: 'hunter2' }],
+    ['an allowed origin that is no URL', { ...base, allowedOrigins: ['hunter2'] }],
+    ['an allowed origin with a password', { ...base, allowedOrigins: ['https://user:hunter2@cdn.test'] }],
+    ['an allowed origin with a query', { ...base, allowedOrigins: ['https://cdn.test?key=hunter2'] }],
+    ['an allowed origin with a path', { ...base, allowedOrigins: ['https://cdn.test/hunter2'] }],
+    ['an allowed origin with a wildcard', { ...base, allowedOrigins: ['https://*.hunter2.test'] }],
+    ['a transport', { ...base, transport: 'hunter2' }],
+    ['a refreshOn entry', { ...base, refreshOn: ['hunter2'] }],
+    ['a timeout', { ...base, timeout: 'hunter2' }],
+    ['an endpoints object', { ...base, endpoints: 'hunter2' }],
+    ['a storage', { ...base, transport: 'body', storage: 'hunter2' }],
+    ['a storage with the cookie transport', { ...base, storage: { ...adapter, name: 'hunter2' } }],
+    ['a fetch', { ...base, fetch: 'hunter2' }],
+  ]
+
+  it.each(secretish)('never puts the bad value in the message: %s', (_, options) => {
+    let error: unknown
+    try {
+      create(options)
+    } catch (caught) {
+      error = caught
+    }
+    expect(error).toBeInstanceOf(TypeError)
+    expect([...Object.values(MESSAGES), STORAGE_WITH_COOKIES]).toContain((error as Error).message)
+    expect(String(error)).not.toContain('hunter2')
+    expect((error as Error).stack ?? '').not.toContain('hunter2')
   })
 
   /** [what, options] */
@@ -129,19 +216,25 @@ describe('validation at creation', () => {
     ['an absolute endpoint path', { ...base, endpoints: { login: '/auth/login' } }],
     ['transport body', { ...base, transport: 'body' }],
     ['transport cookie', { ...base, transport: 'cookie' }],
-    ['refreshOn empty (never refresh on a status)', { ...base, refreshOn: [] }],
+    ['refreshOn of one status', { ...base, refreshOn: [419] }],
     ['refreshOn at both bounds', { ...base, refreshOn: [400, 599] }],
     ['refreshMargin 0', { ...base, refreshMargin: 0 }],
     ['refreshMargin at the timer maximum', { ...base, refreshMargin: 2 ** 31 - 1 }],
     ['refreshRetries 0', { ...base, refreshRetries: 0 }],
     ['refreshRetries 5', { ...base, refreshRetries: 5 }],
+    ['timeout 1', { ...base, timeout: 1 }],
+    ['timeout at the timer maximum', { ...base, timeout: 2 ** 31 - 1 }],
     ['allowedOrigins empty', { ...base, allowedOrigins: [] }],
     ['allowedOrigins with ports and a trailing slash', { ...base, allowedOrigins: ['http://localhost:5173/'] }],
+    ['allowedOrigins with an explicit default port', { ...base, allowedOrigins: ['https://files.example.com:443'] }],
     [
-      'an asynchronous storage adapter',
-      { ...base, storage: { get: async () => 'x', set: async () => {}, remove: async () => {} } },
+      'an asynchronous storage adapter (body transport)',
+      { ...base, transport: 'body', storage: { get: async () => 'x', set: async () => {}, remove: async () => {} } },
     ],
-    ['a storage adapter with extra members', { ...base, storage: adapterWithExtras }],
+    [
+      'a storage adapter with extra members (body transport)',
+      { ...base, transport: 'body', storage: adapterWithExtras },
+    ],
     ['a fetch function', { ...base, fetch: async () => new Response() }],
   ]
 
@@ -161,6 +254,7 @@ describe('validation at creation', () => {
       'allowedOrigins',
       'storage',
       'refreshRetries',
+      'timeout',
       'fetch',
     ]
     const refused = names.filter((name) => {
@@ -177,21 +271,37 @@ describe('validation at creation', () => {
     ).not.toThrow()
   })
 
-  it('on() refuses an unknown event or a listener that is not a function, with a TypeError', () => {
+  it('on() refuses an unknown event, listing the events it takes, or a listener that is not a function, with a TypeError', () => {
     const auth = createAuthClient(base)
+    const messages = new Set<string>()
     for (const event of ['refresh', 'expired', 'toString', '__proto__', '']) {
-      expect(() => auth.on(event as 'refreshed', noop)).toThrow(new TypeError('Invalid `event`'))
+      let error: unknown
+      try {
+        auth.on(event as 'refreshed', noop)
+      } catch (caught) {
+        error = caught
+      }
+      expect(error).toBeInstanceOf(TypeError)
+      messages.add((error as Error).message)
     }
+    expect(messages.size).toBe(1)
+    const [message] = [...messages] as [string]
+    // The documented events, in this order; any later addition must be listed too.
+    expect(message).toMatch(/^`event` must be one of refreshed, sessionExpired, refreshFailed, storageFailed(, \w+)*$/)
+    // The message says exactly what is taken: every event it lists is accepted.
+    const listed = message.replace('`event` must be one of ', '').split(', ')
+    for (const event of listed) expect(typeof auth.on(event as 'refreshed', noop)).toBe('function')
     for (const listener of [undefined, null, 'listener', {}]) {
-      expect(() => auth.on('refreshed', listener as never)).toThrow(TypeError)
+      expect(() => auth.on('refreshed', listener as never)).toThrow(new TypeError('`listener` must be a function'))
     }
-    expect(typeof auth.on('sessionExpired', noop)).toBe('function')
   })
 
   it('login() refuses credentials that are not an object, with a TypeError naming `credentials`', async () => {
     const auth = createAuthClient({ baseUrl: API })
     for (const credentials of [null, undefined, 'user1:password123']) {
-      await expect(auth.login(credentials as never)).rejects.toThrow(new TypeError('Invalid `credentials`'))
+      await expect(auth.login(credentials as never)).rejects.toThrow(
+        new TypeError('`credentials` must be an object, such as { username, password }'),
+      )
     }
     expect(apiMock.count('/login')).toBe(0)
   })
@@ -237,19 +347,21 @@ describe('defaults', () => {
     expect(apiMock.count('/refresh')).toBe(1)
   })
 
-  it('refreshes 30 s before expiry (refreshMargin: 30000)', async () => {
+  it('refreshes 30 s before the conservative expiry (refreshMargin: 30000): at 569 s for a 600 s token', async () => {
     const started: string[] = [] // recorded when the SDK calls fetch, before any I/O
     const fetch: typeof globalThis.fetch = (input, init) => {
       started.push(new URL(input instanceof Request ? input.url : String(input)).pathname)
       return globalThis.fetch(input, init)
     }
-    const auth = createAuthClient({ baseUrl: PATHS_API, fetch }) // 600 s tokens: a quarter is more than 30 s
+    // 600 s tokens: a quarter is more than 30 s. The token counts as living 599 s (`iat` is whole
+    // seconds) from the moment the login was sent, so the refresh is due at 599 - 30 = 569 s.
+    const auth = createAuthClient({ baseUrl: PATHS_API, fetch })
     await auth.login(DEMO)
-    await vi.advanceTimersByTimeAsync(569_999)
+    await vi.advanceTimersByTimeAsync(568_999)
     expect(started).toEqual(['/api/login'])
     await vi.advanceTimersByTimeAsync(1)
     expect(started).toEqual(['/api/login', '/api/refresh'])
-    await settle(() => pathsMock.count('/refresh') === 1, 'the proactive refresh at 570 s')
+    await settle(() => pathsMock.count('/refresh') === 1, 'the proactive refresh at 569 s')
   })
 
   /**
@@ -257,14 +369,18 @@ describe('defaults', () => {
    * without real I/O falling behind it. Login hands out an opaque token (no
    * expiry, so nothing is scheduled); `/refresh` answers with `refresh`.
    */
-  function inProcessApi(refresh: (request: Request) => Promise<Response>) {
+  function inProcessApi(refresh: (request: Request) => Promise<Response>, options: Partial<AuthClientOptions> = {}) {
     const routes: string[] = []
     const fetch = async (request: Request) => {
       const route = new URL(request.url).pathname
       routes.push(route)
       return route === '/refresh' ? refresh(request) : Response.json({ accessToken: 'opaque' })
     }
-    const auth = createAuthClient({ baseUrl: 'https://in-process.test', fetch: fetch as typeof globalThis.fetch })
+    const auth = createAuthClient({
+      baseUrl: 'https://in-process.test',
+      fetch: fetch as typeof globalThis.fetch,
+      ...options,
+    })
     return { auth, refreshes: () => routes.filter((route) => route === '/refresh').length }
   }
 
@@ -281,8 +397,8 @@ describe('defaults', () => {
     expect(refreshes()).toBe(6)
   })
 
-  it("gives each auth call ky's 10 s timeout", async () => {
-    // A refresh that never answers: each attempt ends when ky aborts it.
+  /** An in-process refresh route that never answers: each attempt ends when its timeout aborts it. */
+  function neverAnsweringRefresh(options: Partial<AuthClientOptions> = {}) {
     const abortedAt: number[] = []
     const start = Date.now()
     const { auth, refreshes } = inProcessApi(
@@ -293,7 +409,13 @@ describe('defaults', () => {
             reject(request.signal.reason)
           })
         }),
+      options,
     )
+    return { auth, refreshes, abortedAt }
+  }
+
+  it('gives each auth call attempt 10 s to answer (timeout: 10000)', async () => {
+    const { auth, refreshes, abortedAt } = neverAnsweringRefresh()
     await auth.login(DEMO)
     const refresh = auth.refresh()
     refresh.catch(() => {})
@@ -305,6 +427,20 @@ describe('defaults', () => {
     // Then the retries, each with its own 10 s, and the failure.
     await expect(drive(refresh)).rejects.toMatchObject({ code: 'REFRESH_FAILED', cause: { name: 'TimeoutError' } })
     expect(refreshes()).toBe(3)
+  })
+
+  it('`timeout` sets how long each auth call attempt may take to answer', async () => {
+    const { auth, refreshes, abortedAt } = neverAnsweringRefresh({ timeout: 2_000, refreshRetries: 0 })
+    await auth.login(DEMO)
+    const refresh = auth.refresh()
+    refresh.catch(() => {})
+    await settle(() => refreshes() === 1, 'the refresh attempt')
+    await vi.advanceTimersByTimeAsync(1_999)
+    expect(abortedAt).toEqual([])
+    await vi.advanceTimersByTimeAsync(1)
+    expect(abortedAt).toEqual([2_000])
+    await expect(drive(refresh)).rejects.toMatchObject({ code: 'REFRESH_FAILED', cause: { name: 'TimeoutError' } })
+    expect(refreshes()).toBe(1)
   })
 
   it('sends the token to baseUrl’s origin only (allowedOrigins: [])', async () => {
@@ -336,7 +472,7 @@ describe('defaults', () => {
 })
 
 describe('runtime neutrality', () => {
-  it('importing touches no DOM or Node global; creating a client reads only `location` (for a relative baseUrl)', () => {
+  it('importing touches no DOM or Node global; creating a client reads only `location` and `document`', () => {
     expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(23) // type stripping
     const probe = fileURLToPath(new URL('./support/runtime-neutrality-probe.mjs', import.meta.url))
     const entry = pathToFileURL(fileURLToPath(new URL('../src/index.ts', import.meta.url))).href
@@ -349,11 +485,16 @@ describe('runtime neutrality', () => {
     }
     expect(result.error).toBeUndefined()
     // Import and use: nothing at all. Creation: `location`, because `baseUrl` may be relative to the page
-    // (`globalThis.location?.href`, so runtimes without one are fine). Acceptable: it happens when the
+    // (`globalThis.location?.href`, so runtimes without one are fine), and `document`, which tells a page (where
+    // tabs are coordinated and the page's lifecycle is watched) from elsewhere. Acceptable: it happens when the
     // application creates its client, never at import, and reads nothing else.
     expect(result.hits).toEqual([
       { phase: 'create', name: 'location' },
+      { phase: 'create', name: 'document' },
+      { phase: 'create', name: 'document' },
       { phase: 'relative', name: 'location' },
+      { phase: 'relative', name: 'document' },
+      { phase: 'relative', name: 'document' },
     ])
     expect(result.urls).toEqual([
       'https://x.test/login',

@@ -7,7 +7,12 @@
  * browsers, follows the Fetch standard and drops `Authorization` when a
  * redirect crosses origins, and keeps it on a same-origin redirect. The SDK
  * attaches the token once, to the request it was asked to send, before fetch
- * follows any redirect. These tests pin both facts down.
+ * follows any redirect. These tests pin both facts down. When B is an allowed
+ * origin and answers 401 for want of the dropped token, a GET is sent once more
+ * to B itself, with the token, and nothing is refreshed.
+ *
+ * The same real servers show that a network failure (a closed port) reaches
+ * `auth.fetch`'s caller as fetch's own TypeError.
  */
 import { createHmac } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -39,6 +44,8 @@ let seen: Seen[] = []
 let issued: string | undefined
 /** How B answers; 200 unless a test says otherwise. */
 let statusOfB = 200
+/** B answers 401 to a request without the token A issued last (and `statusOfB` to one with it). */
+let bRequiresToken = false
 let refreshes = 0
 
 const readBody = (request: IncomingMessage) =>
@@ -80,7 +87,8 @@ let originB = ''
 
 const serverB = createServer(async (request, response) => {
   record('B', request, await readBody(request))
-  json(response, statusOfB, { server: 'B' })
+  const refused = bRequiresToken && request.headers.authorization !== `Bearer ${issued}`
+  json(response, refused ? 401 : statusOfB, { server: 'B' })
 })
 
 const serverA = createServer(async (request, response) => {
@@ -121,11 +129,12 @@ beforeEach(() => {
   seen = []
   issued = undefined
   statusOfB = 200
+  bRequiresToken = false
   refreshes = 0
 })
 
-async function loggedIn(): Promise<AuthClient> {
-  const auth = createAuthClient({ baseUrl: originA })
+async function loggedIn(allowedOrigins: string[] = []): Promise<AuthClient> {
+  const auth = createAuthClient({ baseUrl: originA, allowedOrigins })
   await auth.login({ username: 'user1', password: 'password123' })
   expect(issued).toBeTypeOf('string')
   return auth
@@ -192,12 +201,72 @@ describe.each(Object.keys(faces) as Array<keyof typeof faces>)('redirects throug
     ])
   })
 
-  it('a 401 from the redirect target neither refreshes nor replays the request', async () => {
+  it('a 401 from a redirect target that is not allowed neither refreshes nor replays the request', async () => {
     const auth = await loggedIn()
     statusOfB = 401
     // B's 401 says nothing about the API's token: refreshing and replaying would repeat the request.
     await send(auth, 'go/302/cross').catch(() => undefined)
     expect(refreshes).toBe(0)
     expect(seen.map(({ server, path }) => `${server} ${path}`)).toEqual(['A /go/302/cross', 'B /landing'])
+  })
+
+  it('a 401 from an allowed redirect target costs no refresh: the GET is sent once more, to B, with the token', async () => {
+    const auth = await loggedIn([originB])
+    bRequiresToken = true
+    expect(await send(auth, 'go/302/cross')).toEqual({ server: 'B' })
+    expect(refreshes).toBe(0)
+    expect(seen).toEqual([
+      { server: 'A', method: 'GET', path: '/go/302/cross', authorized: true, bearerIsIssued: true, body: '' },
+      { server: 'B', method: 'GET', path: '/landing', authorized: false, bearerIsIssued: false, body: '' },
+      { server: 'B', method: 'GET', path: '/landing', authorized: true, bearerIsIssued: true, body: '' },
+    ])
+  })
+
+  it('a 401 from an allowed redirect target to a POST is neither re-sent nor refreshed', async () => {
+    const auth = await loggedIn([originB])
+    bRequiresToken = true
+    const payload = { item: 'milk', quantity: 2 }
+    const outcome = await send(auth, 'go/307/cross', { method: 'POST', json: payload }).then(
+      (body) => ({ body }),
+      (error: unknown) => ({ status: (error as { response?: Response }).response?.status }),
+    )
+    // auth.fetch answers like fetch (B's 401 body); auth.api rejects with ky's HTTPError for the 401.
+    expect(outcome).toEqual(face === 'auth.fetch' ? { body: { server: 'B' } } : { status: 401 })
+    expect(refreshes).toBe(0)
+    expect(seen.map(({ server, method, path, authorized }) => [server, method, path, authorized])).toEqual([
+      ['A', 'POST', '/go/307/cross', true],
+      ['B', 'POST', '/landing', false],
+    ])
+  })
+})
+
+describe('network failures over real HTTP', () => {
+  /** An origin on 127.0.0.1 whose port was just closed: connecting to it is refused. */
+  async function closedOrigin(): Promise<string> {
+    const server = createServer()
+    const origin = await listen(server)
+    await close(server)
+    return origin
+  }
+
+  it.each([
+    ['an allowed origin (the token attached)', true],
+    ['an origin that is not allowed', false],
+  ])('auth.fetch rejects a network failure at %s with a TypeError, the same as fetch', async (_, allowed) => {
+    const closed = await closedOrigin()
+    const auth = await loggedIn(allowed ? [closed] : [])
+    const expected = await fetch(`${closed}/x`).then(
+      () => expect.unreachable('the closed port answered'),
+      (error: unknown) => error as TypeError,
+    )
+    const error = await auth.fetch(`${closed}/x`).then(
+      () => expect.unreachable('expected a rejection'),
+      (caught: unknown) => caught as TypeError,
+    )
+    expect(error).toBeInstanceOf(TypeError)
+    expect(Object.getPrototypeOf(error)).toBe(TypeError.prototype)
+    expect([error.name, error.message]).toEqual([expected.name, expected.message])
+    expect((error.cause as { code?: string } | undefined)?.code).toBe('ECONNREFUSED')
+    expect(refreshes).toBe(0)
   })
 })

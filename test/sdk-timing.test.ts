@@ -1,6 +1,7 @@
 /**
- * When the SDK refreshes: at `refreshAt` (expiry minus min(margin, lifetime / 4)), counted from local
- * receipt and the token's own lifetime; before any request that would go out too late; never twice
+ * When the SDK refreshes: at `refreshAt` (expiry minus min(margin, lifetime / 4)), counted from the moment the
+ * request that obtained the token was sent, and the token's own lifetime less a second (JWT times are whole
+ * seconds, so a token may have been issued up to a second after its `iat`); before any request that would go out too late; never twice
  * for one expiry; never on a timer for tokens without a usable lifetime; and never after the session
  * ended. Time is the fake clock; the client's clock is the fake `Date`, the server's is the mock's.
  */
@@ -18,6 +19,9 @@ const DAY = 24 * HOUR
 /** The longest delay `setTimeout` honours; longer ones fire after 1 ms. */
 const MAX_TIMEOUT = 2 ** 31 - 1
 const SKEW = 10 * MINUTE
+/** A 60 s token counts as living 59 s (its `iat` is rounded down): refreshed a quarter of that before expiry. */
+const LIFE_60S = 59 * SECOND
+const REFRESH_60S = LIFE_60S - LIFE_60S / 4
 
 const BODY = 'https://body.example.test'
 const LONG = 'https://long.example.test'
@@ -153,25 +157,25 @@ const thousandRequests = (auth: AuthClient) =>
 describe('proactive refresh', () => {
   it.each([
     {
-      label: '60 s tokens: a quarter of the lifetime (15 s) before expiry',
+      label: '60 s tokens: a quarter of the 59 s counted lifetime before expiry',
       server: mock,
       baseUrl: API,
       options: {},
-      refreshAt: 45 * SECOND,
+      refreshAt: REFRESH_60S,
     },
     {
       label: '15-minute tokens: the 30 s margin before expiry',
       server: longMock,
       baseUrl: LONG,
       options: {},
-      refreshAt: 14.5 * MINUTE,
+      refreshAt: 15 * MINUTE - SECOND - 30 * SECOND,
     },
     {
       label: '60 s tokens with refreshMargin 5000: 5 s before expiry',
       server: mock,
       baseUrl: API,
       options: { refreshMargin: 5000 } satisfies Partial<AuthClientOptions>,
-      refreshAt: 55 * SECOND,
+      refreshAt: LIFE_60S - 5 * SECOND,
     },
   ])('refreshes at refreshAt and not 100 ms before ($label)', async ({ server, baseUrl, options, refreshAt }) => {
     startClock()
@@ -195,7 +199,8 @@ describe('proactive refresh', () => {
 
   it('re-arms after each refresh: the next one comes a full period later', async () => {
     startClock()
-    const auth = createAuthClient({ baseUrl: API })
+    // A margin that puts refreshes on whole seconds, where `iat` loses nothing to rounding: every 45 s.
+    const auth = createAuthClient({ baseUrl: API, refreshMargin: 14 * SECOND })
     await auth.login(DEMO)
     await vi.advanceTimersByTimeAsync(45 * SECOND)
     await settle(() => mock.count('/refresh') === 1, 'the first refresh')
@@ -211,7 +216,7 @@ describe('proactive refresh', () => {
     const setTimeoutSpy = vi.spyOn(globalThis, 'setTimeout')
     const auth = createAuthClient({ baseUrl: API })
     await auth.login(DEMO)
-    const index = setTimeoutSpy.mock.calls.findIndex(([, delay]) => delay === 45 * SECOND)
+    const index = setTimeoutSpy.mock.calls.findIndex(([, delay]) => delay === REFRESH_60S)
     const timer = setTimeoutSpy.mock.results[index]?.value as NodeJS.Timeout | undefined
     setTimeoutSpy.mockRestore()
     expect(index).toBeGreaterThanOrEqual(0)
@@ -223,15 +228,17 @@ describe('a 10-minute session with 1-minute access tokens and a request every 5 
   it.each([
     { transport: 'cookie' as const, server: mock, baseUrl: API },
     { transport: 'body' as const, server: bodyMock, baseUrl: BODY },
-  ])('gets no 401 and refreshes every 45 s ($transport transport)', async ({ transport, server, baseUrl }) => {
+  ])('gets no 401 and refreshes every 44.25 s ($transport transport)', async ({ transport, server, baseUrl }) => {
     startClock()
     const client = trackedClient({ baseUrl, transport })
     await client.auth.login(DEMO)
     await steadyTraffic([client])
     expect(answered(server, 401)).toBe(0)
     expect(answered(server, 200)).toBe(120)
-    // At 45, 90, ..., 585 s: 13 (at least 9 were asked for), and no more: no refresh per request.
-    expect(server.count('/refresh')).toBe(13)
+    // About every 44.25 s (a little less when `iat` rounding shortens a token): 13 or 14, and no more, so no
+    // refresh per request (at least 9 were asked for).
+    expect(server.count('/refresh')).toBeGreaterThanOrEqual(13)
+    expect(server.count('/refresh')).toBeLessThanOrEqual(14)
   })
 })
 
@@ -243,14 +250,16 @@ describe('clock skew between client and server', () => {
     'a client clock skewed by $label refreshes exactly as often as one without skew',
     async ({ server, baseUrl, serverMinusClient }) => {
       startClock()
-      const skewed = trackedClient({ baseUrl })
-      const inSync = trackedClient({ baseUrl: API })
+      // Refreshes on whole seconds (see above), so that `iat` rounding is the same for both.
+      const skewed = trackedClient({ baseUrl, refreshMargin: 14 * SECOND })
+      const inSync = trackedClient({ baseUrl: API, refreshMargin: 14 * SECOND })
       await Promise.all([skewed.auth.login(DEMO), inSync.auth.login(DEMO)])
       // The skew is real: the skewed server's tokens are issued at its own time.
       expect(issuedAt(await skewed.auth.getAccessToken())).toBe(T0 + serverMinusClient)
       expect(issuedAt(await inSync.auth.getAccessToken())).toBe(T0)
 
       await steadyTraffic([skewed, inSync])
+      // At 45, 90, ..., 585 s.
       expect(mock.count('/refresh')).toBe(13)
       expect(server.count('/refresh')).toBe(mock.count('/refresh'))
       expect(answered(server, 401)).toBe(0)
@@ -344,7 +353,7 @@ describe('tokens that outlive the longest timer', () => {
   it('clamps the timer to 2^31-1 ms and re-arms it, refreshing at refreshAt and not before', async () => {
     startClock()
     const lifetime = 60 * DAY
-    const refreshAt = T0 + lifetime - 30 * SECOND
+    const refreshAt = T0 + lifetime - SECOND - 30 * SECOND
     const tap = tapFetch({
       '/login': () =>
         longMock.signAccessToken({ sub: '1', name: 'user1', iat: T0 / SECOND, exp: (T0 + lifetime) / SECOND }),
@@ -372,7 +381,7 @@ describe('tokens that outlive the longest timer', () => {
       await settle(() => longMock.count('/refresh') === 1, 'the refresh at refreshAt')
       // The refreshed 15-minute token is scheduled as usual.
       await idle()
-      expect(refreshTimerDelays().at(-1)).toBe(14.5 * MINUTE)
+      expect(refreshTimerDelays().at(-1)).toBe(15 * MINUTE - SECOND - 30 * SECOND)
       expect(Math.max(...delays())).toBeLessThanOrEqual(MAX_TIMEOUT)
     } finally {
       setTimeoutSpy.mockRestore()
@@ -486,15 +495,15 @@ describe('tokens without a usable lifetime', () => {
 
   it('schedules a token without iat from local receipt time', async () => {
     startClock()
-    // Expires 120 s after receipt: lifetime 120 s, margin 30 s, refresh 90 s after receipt.
+    // Expires 120 s after sending: 119 s counted, refreshed a quarter of that (29.75 s) before, 89.25 s after.
     const tap = tapFetch({ '/login': () => mock.signAccessToken({ sub: '1', name: 'user1', exp: T0 / SECOND + 120 }) })
     const auth = createAuthClient({ baseUrl: API, fetch: tap.fetch })
     await auth.login(DEMO)
-    await vi.advanceTimersByTimeAsync(90 * SECOND - 100)
+    await vi.advanceTimersByTimeAsync(89.25 * SECOND - 100)
     await idle()
     expect(tap.calls('/refresh')).toBe(0)
     await vi.advanceTimersByTimeAsync(100)
-    await settle(() => mock.count('/refresh') === 1, 'the refresh 90 s after receipt')
+    await settle(() => mock.count('/refresh') === 1, 'the refresh 89.25 s after sending')
   })
 
   it.each([
@@ -606,10 +615,11 @@ describe('getAccessToken and the refreshed event', () => {
     expect(await hasToken(auth)).toBe(false)
   })
 
-  it('fires refreshed once per refresh with the claims and expiresAt = local receipt + lifetime', async () => {
+  it('fires refreshed once per refresh with the claims and expiresAt = sending + lifetime - 1 s', async () => {
     startClock()
-    // The server runs 10 minutes ahead: expiresAt must come from receipt + lifetime, not from exp.
-    const auth = createAuthClient({ baseUrl: BEHIND })
+    // The server runs 10 minutes ahead: expiresAt must come from sending + lifetime, not from exp. Refreshes
+    // fall on whole seconds (margin 14 s), so the second taken off for `iat` rounding is the only one.
+    const auth = createAuthClient({ baseUrl: BEHIND, refreshMargin: 14 * SECOND })
     const refreshed: Array<{ at: number; claims: JwtPayload | undefined; expiresAt: number | undefined }> = []
     auth.on('refreshed', ({ claims, expiresAt }) => refreshed.push({ at: Date.now(), claims, expiresAt }))
     await auth.login(DEMO)
@@ -627,9 +637,9 @@ describe('getAccessToken and the refreshed event', () => {
     expect(behindMock.count('/refresh')).toBe(3)
     expect(refreshed).toHaveLength(3)
     expect(refreshed.map(({ at, expiresAt }) => [at - T0, (expiresAt ?? 0) - T0])).toEqual([
-      [45 * SECOND, 105 * SECOND],
-      [45 * SECOND, 105 * SECOND],
-      [90 * SECOND, 150 * SECOND],
+      [45 * SECOND, 104 * SECOND],
+      [45 * SECOND, 104 * SECOND],
+      [90 * SECOND, 149 * SECOND],
     ])
     for (const { at, claims } of refreshed) {
       expect(claims).toMatchObject({

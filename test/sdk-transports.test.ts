@@ -170,13 +170,11 @@ describe('body transport', () => {
     const first = client({ baseUrl: BODY_API, transport: 'body' })
     const second = client({ baseUrl: BODY_API, transport: 'body' })
     await first.auth.login(DEMO)
-    // Nothing shared: the second client has no refresh token to send, and the server refuses it.
+    // Nothing shared: the second client has no refresh token to send, so it sends no refresh at all.
     await expect(second.auth.refresh()).rejects.toMatchObject({ code: 'SESSION_EXPIRED' })
-    expect(second.exchanges.map(({ route, sent }) => [route, sent])).toEqual([['/refresh', '']])
+    expect(second.exchanges).toEqual([])
     await first.auth.refresh()
-    expect(bodyMock.requests.filter(({ route }) => route === '/refresh').map(({ status }) => status)).toEqual([
-      400, 200,
-    ])
+    expect(bodyMock.requests.filter(({ route }) => route === '/refresh').map(({ status }) => status)).toEqual([200])
   })
 
   /** A storage adapter whose calls are recorded; `async` makes every method return a promise settled later. */
@@ -271,7 +269,7 @@ describe('errors', () => {
     },
   )
 
-  it('a storage adapter that throws fails the refresh with REFRESH_FAILED and its error as the cause', async () => {
+  it('a storage adapter that throws on set does not fail the refresh: storageFailed carries its error, and the newest token is presented', async () => {
     const broken = new Error('disk full')
     const storage = {
       value: undefined as string | undefined,
@@ -286,14 +284,46 @@ describe('errors', () => {
         this.value = undefined
       },
     }
-    const { auth } = client({ baseUrl: BODY_API, transport: 'body', storage })
+    const { auth, issued, presented } = client({ baseUrl: BODY_API, transport: 'body', storage })
+    const failures: unknown[] = []
+    const storageFailures: unknown[] = []
+    auth.on('refreshFailed', (error) => failures.push(error))
+    auth.on('storageFailed', (error) => storageFailures.push(error))
+    await auth.login(DEMO)
+    await auth.refresh()
+    await settle(() => storageFailures.length > 0, 'the storageFailed event')
+    expect(storageFailures).toHaveLength(1)
+    expect(storageFailures[0]).toMatchObject({ name: 'AuthError', code: 'STORAGE_FAILED', cause: broken })
+    expect(failures).toEqual([])
+    // The store still holds the spent (login) token; the second refresh presents the newest, from memory.
+    await auth.refresh()
+    const tokens = issued('refreshToken')
+    expect(storage.value === tokens[0]).toBe(true)
+    expect(presented('/refresh').map((token) => tokens.indexOf(token as string))).toEqual([0, 1])
+    expect(bodyMock.requests.filter(({ route }) => route === '/refresh').map(({ status }) => status)).toEqual([
+      200, 200,
+    ])
+    expect(await auth.api.get('protected').json()).toMatchObject({ user: { name: 'user1' } })
+  })
+
+  it('a storage adapter whose get throws, with no token in memory, fails the refresh with REFRESH_FAILED and its error as the cause', async () => {
+    const broken = new Error('storage unavailable')
+    const storage = {
+      get(): string {
+        throw broken
+      },
+      set() {},
+      remove() {},
+    }
+    const { auth, exchanges } = client({ baseUrl: BODY_API, transport: 'body', storage })
     const failures: unknown[] = []
     auth.on('refreshFailed', (error) => failures.push(error))
-    await auth.login(DEMO)
+    // A new client (a reload): only the adapter could hold a refresh token.
     const error = await auth.refresh().catch((caught: unknown) => caught)
     expect(error).toMatchObject({ name: 'AuthError', code: 'REFRESH_FAILED', cause: broken })
     await settle(() => failures.length > 0, 'the refreshFailed event')
     expect(failures).toEqual([error])
+    expect(exchanges).toEqual([])
   })
 })
 

@@ -3,12 +3,12 @@
 // Installs traps on the DOM globals (window, document, localStorage, sessionStorage, navigator, location)
 // and on `process.env` (a Proxy), then imports the SDK, creates a client and uses it. A read from code
 // outside Node's own internals (whose module loader reads a few environment variables) is recorded with
-// the phase it happened in, and throws, except where `tolerated` allows it: reading `location` to
-// resolve `baseUrl` when a client is created. Prints `{ hits, urls, error? }` as JSON; exits 0.
+// the phase it happened in, and throws, except where `tolerated` allows it: when a client is created,
+// reading `location` to resolve `baseUrl`, and `document` to tell a page (tabs, page lifecycle) from elsewhere. Prints `{ hits, urls, error? }` as JSON; exits 0.
 
 const hits = []
 let phase = 'import'
-const tolerated = { create: ['location'], relative: ['location'] }
+const tolerated = { create: ['location', 'document'], relative: ['location', 'document'] }
 
 // Frames: 0 "Error", 1 this function, 2 the trap, 3 whoever read the global.
 const readByNode = () => /\(node:|at node:/.test(new Error().stack.split('\n')[3] ?? '')

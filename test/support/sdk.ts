@@ -11,11 +11,11 @@ export const API = 'https://api.example.test'
 export const DEMO = { username: 'user1', password: 'password123' } as const
 
 /**
- * The timers and `Date` that tests drive. `setImmediate` and the microtask
- * queue stay real: MSW answers over (intercepted) sockets, i.e. real I/O.
+ * The timers, `Date` and `performance.now()` that tests drive (the SDK reads both clocks). `setImmediate` and the
+ * microtask queue stay real: MSW answers over (intercepted) sockets, i.e. real I/O.
  */
 export function installFakeClock(): void {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] })
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] })
 }
 
 /** One mock server's options; `baseUrl` defaults to {@link API}. */
@@ -33,11 +33,14 @@ export function mockServer(config: Partial<AuthHandlersOptions> = {}): AuthHandl
 
 const realTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
 
+/** Real milliseconds, whatever the fake clock says (`performance` and `Date` are faked). */
+const realMilliseconds = () => Number(process.hrtime.bigint() / 1_000_000n)
+
 /** Lets real I/O run (fake timers stay still) until `condition` holds; fails after 5 s of real time. */
 export async function settle(condition: () => boolean, what = 'the condition'): Promise<void> {
-  const start = performance.now()
+  const start = realMilliseconds()
   while (!condition()) {
-    if (performance.now() - start > 5000) throw new Error(`Timed out waiting for ${what}`)
+    if (realMilliseconds() - start > 5000) throw new Error(`Timed out waiting for ${what}`)
     await realTurn()
   }
 }
@@ -93,9 +96,9 @@ export async function flushDue<T>(promise: Promise<T>, what = 'the promise'): Pr
     settled = true
   })
   tracked.catch(() => {})
-  const start = performance.now()
+  const start = realMilliseconds()
   while (!settled) {
-    if (performance.now() - start > 5000) throw new Error(`Timed out waiting for ${what}`)
+    if (realMilliseconds() - start > 5000) throw new Error(`Timed out waiting for ${what}`)
     await realTurn()
     if (!settled) await vi.advanceTimersByTimeAsync(0)
   }
