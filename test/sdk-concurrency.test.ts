@@ -9,16 +9,9 @@
 import { HttpResponse, http } from 'msw'
 import { describe, expect, it, vi } from 'vitest'
 import { type AuthClient, createAuthClient } from '../src/index.ts'
-import { API, answered, DEMO, installFakeClock, mockServersWithMsw, settle } from './support/sdk.ts'
-import {
-  labelOf,
-  recordAuthorizations,
-  rejectionOf,
-  summary,
-  turn,
-  watchEvents,
-  withoutWaiting,
-} from './support/sdk-checks.ts'
+import { API, answered, DEMO, installFakeClock, mockServersWithMsw } from './support/sdk.ts'
+import { labelOf, recordAuthorizations, rejectionOf, summary, watchEvents } from './support/sdk-checks.ts'
+import { settle, turn, withoutWaiting } from './support/time.ts'
 
 const OTHER_ORIGIN = 'https://elsewhere.example.test'
 const { mocks, server } = mockServersWithMsw({ accessTokenTtl: 60 })

@@ -9,16 +9,9 @@ import { HttpResponse, http } from 'msw'
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import type { RefreshFailure } from '../mock-server/index.ts'
 import { type AuthClient, type AuthClientOptions, type AuthError, createAuthClient } from '../src/index.ts'
-import { API, answered, DEMO, drive, flushDue, installFakeClock, mockServersWithMsw, settle } from './support/sdk.ts'
-import {
-  driveUntil,
-  expectAuthError,
-  recordIssuedTokens,
-  rejectionOf,
-  turn,
-  watchEvents,
-  withoutWaiting,
-} from './support/sdk-checks.ts'
+import { API, answered, DEMO, installFakeClock, mockServersWithMsw } from './support/sdk.ts'
+import { expectAuthError, recordIssuedTokens, rejectionOf, watchEvents } from './support/sdk-checks.ts'
+import { drive, driveUntil, flushDue, settle, turn, withoutWaiting } from './support/time.ts'
 
 const MINUTE_API = 'https://minute.example.test'
 const {

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { createAuthClient } from '../src/index.ts'
-import { API, answered, DEMO, installFakeClock, mockServers, settle } from './support/sdk.ts'
+import { API, answered, DEMO, installFakeClock, mockServers } from './support/sdk.ts'
+import { settle } from './support/time.ts'
 
 const [cookieMock, bodyMock] = mockServers(
   { accessTokenTtl: 60, transport: 'cookie' },

@@ -9,14 +9,8 @@ import { describe, expect, it } from 'vitest'
 import type { AuthHandlers } from '../mock-server/index.ts'
 import { type AuthClient, type AuthError, createAuthClient } from '../src/index.ts'
 import { API, answered, DEMO, installFakeClock, mockServersWithMsw } from './support/sdk.ts'
-import {
-  expectAuthError,
-  recordIssuedTokens,
-  rejectionOf,
-  turn,
-  watchEvents,
-  withoutWaiting,
-} from './support/sdk-checks.ts'
+import { expectAuthError, recordIssuedTokens, rejectionOf, watchEvents } from './support/sdk-checks.ts'
+import { turn, withoutWaiting } from './support/time.ts'
 
 const BODY_API = 'https://body.example.test'
 const {

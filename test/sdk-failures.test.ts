@@ -9,19 +9,17 @@ import { HttpResponse, http } from 'msw'
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import type { RefreshFailure } from '../mock-server/index.ts'
 import { type AuthClient, type AuthError, createAuthClient } from '../src/index.ts'
-import { API, answered, DEMO, drive, flushDue, installFakeClock, mockServersWithMsw, settle } from './support/sdk.ts'
+import { API, answered, DEMO, installFakeClock, mockServersWithMsw } from './support/sdk.ts'
 import {
-  driveUntil,
   expectAuthError,
   recordAuthorizations,
   recordIssuedTokens,
   recordingStorage,
   rejectionOf,
   summary,
-  turn,
   watchEvents,
-  withoutWaiting,
 } from './support/sdk-checks.ts'
+import { drive, driveUntil, flushDue, settle, turn, withoutWaiting } from './support/time.ts'
 
 const BODY_API = 'https://body.example.test'
 const {

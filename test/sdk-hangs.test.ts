@@ -10,8 +10,9 @@
 import { http } from 'msw'
 import { describe, expect, it, vi } from 'vitest'
 import { type AuthClient, type AuthClientOptions, createAuthClient } from '../src/index.ts'
-import { API, answered, DEMO, installFakeClock, mockServersWithMsw, settle } from './support/sdk.ts'
-import { expectAuthError, recordIssuedTokens, turn } from './support/sdk-checks.ts'
+import { API, answered, DEMO, installFakeClock, mockServersWithMsw } from './support/sdk.ts'
+import { expectAuthError, recordIssuedTokens } from './support/sdk-checks.ts'
+import { idle, settle } from './support/time.ts'
 
 const {
   mocks: [cookieMock],
@@ -84,11 +85,6 @@ async function rejection(state: { promise: Promise<unknown> }): Promise<unknown>
     () => expect.unreachable('expected a rejection'),
     (error: unknown) => error,
   )
-}
-
-/** A few real turns, so that what follows an arrival (ky's handling, the body read and its timer) is set up. */
-async function idle(turns = 20): Promise<void> {
-  for (let index = 0; index < turns; index++) await turn()
 }
 
 /** A logged-in cookie client on the fake clock, counting arrived headers. */

@@ -6,8 +6,9 @@
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import type { AuthHandlers } from '../mock-server/index.ts'
 import { type AuthClient, type AuthEvents, createAuthClient, type RefreshTokenStorage } from '../src/index.ts'
-import { API, DEMO, drive, installFakeClock, mockServers } from './support/sdk.ts'
-import { rejectionOf, turn, withoutWaiting } from './support/sdk-checks.ts'
+import { API, DEMO, installFakeClock, mockServers } from './support/sdk.ts'
+import { rejectionOf } from './support/sdk-checks.ts'
+import { drive, turn, withoutWaiting } from './support/time.ts'
 
 const BODY_API = 'https://body.example.test'
 const [mock] = mockServers({ accessTokenTtl: 60 }, { baseUrl: BODY_API, transport: 'body' }) as [

@@ -6,7 +6,7 @@ import { HttpResponse, http } from 'msw'
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { profiles } from '../mock-server/index.ts'
 import { type AuthClient, createAuthClient, type RefreshTokenStorage } from '../src/index.ts'
-import { API, answered, DEMO, installFakeClock, mockServersWithMsw, settle } from './support/sdk.ts'
+import { API, answered, DEMO, installFakeClock, mockServersWithMsw } from './support/sdk.ts'
 import {
   expectAuthError,
   expectNoTimerArmed,
@@ -16,10 +16,9 @@ import {
   recordingStorage,
   rejectionOf,
   summary,
-  turn,
   watchEvents,
-  withoutWaiting,
 } from './support/sdk-checks.ts'
+import { settle, turn, withoutWaiting } from './support/time.ts'
 
 const BODY_API = 'https://body.example.test'
 /** A server whose logout does not revoke: a refresh it answers after logout succeeds. */
@@ -712,10 +711,7 @@ describe('logout and login racing a refresh', () => {
       // The logout, sent once the login was answered, revokes the session the login opened: it presents that
       // login's cookie, or (body transport) the refresh token the login handed over.
       await settle(() => target.count('/logout') === 1, 'the revocation of the login')
-      expect(target.requests.map((answer) => `${answer.route} ${answer.status}`)).toEqual([
-        '/login 200',
-        '/logout 204',
-      ])
+      expect(target.requests.map((answer) => `${answer.route} ${answer.status}`)).toEqual(['/login 200', '/logout 204'])
       // A reload's refresh (or any later one) cannot bring the session back.
       expectAuthError(await rejectionOf(auth.refresh()), 'SESSION_EXPIRED', issued)
       if (transport === 'cookie') {

@@ -11,7 +11,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { AuthHandlers } from '../mock-server/index.ts'
 import { type AuthClient, type AuthClientOptions, createAuthClient } from '../src/index.ts'
 import { recordingFetch } from './support/exchanges.ts'
-import { API, DEMO, drive, flushDue, installFakeClock, mockServersWithMsw, settle } from './support/sdk.ts'
+import { API, DEMO, installFakeClock, mockServersWithMsw } from './support/sdk.ts'
+import { drive, flushDue, settle } from './support/time.ts'
 
 const PATHS_API = 'https://paths.example.test/api'
 

@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest'
 import { type AuthHandlers, profiles, REFRESH_ROUTES } from '../mock-server/index.ts'
 import { createAuthClient, presets } from '../src/index.ts'
 import { recordingFetch } from './support/exchanges.ts'
-import { answered, DEMO, flushDue, installFakeClock, mockServersWithMsw } from './support/sdk.ts'
+import { answered, DEMO, installFakeClock, mockServersWithMsw } from './support/sdk.ts'
+import { flushDue } from './support/time.ts'
 
 const {
   mocks: [rotatingBody, staticCookie, staticBody],

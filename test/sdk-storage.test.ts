@@ -10,7 +10,8 @@ import type { AuthHandlers } from '../mock-server/index.ts'
 import { type AuthError, createAuthClient, type RefreshTokenStorage } from '../src/index.ts'
 import { recordingFetch } from './support/exchanges.ts'
 import { DEMO, installFakeClock, mockServers } from './support/sdk.ts'
-import { turn, watchEvents } from './support/sdk-checks.ts'
+import { watchEvents } from './support/sdk-checks.ts'
+import { turn } from './support/time.ts'
 
 const BODY_API = 'https://body.example.test'
 const [mock] = mockServers({ baseUrl: BODY_API, transport: 'body', reuseGraceSeconds: 0 }) as [AuthHandlers]

@@ -5,8 +5,9 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { type AuthClient, type AuthClientOptions, createAuthClient } from '../src/index.ts'
-import { API, answered, DEMO, installFakeClock, mockServers, settle } from './support/sdk.ts'
+import { API, answered, DEMO, installFakeClock, mockServers } from './support/sdk.ts'
 import { recordingStorage } from './support/sdk-checks.ts'
+import { idle, settle } from './support/time.ts'
 
 const BODY = 'https://body.example.test'
 const OTHER = 'https://other.example.test'
@@ -26,11 +27,6 @@ function openTabs(count: number, options: Partial<AuthClientOptions> = {}): Auth
   const tabs = Array.from({ length: count }, () => createAuthClient({ baseUrl: API, crossTab: true, ...options }))
   opened.push(...tabs)
   return tabs
-}
-
-/** Real I/O turns with fake time standing still. */
-async function idle(turns = 100): Promise<void> {
-  for (let turn = 0; turn < turns; turn++) await new Promise<void>((resolve) => setImmediate(resolve))
 }
 
 const tokensOf = (tabs: AuthClient[]) => Promise.all(tabs.map((tab) => tab.getAccessToken()))
@@ -78,7 +74,7 @@ describe('several tabs share one session', () => {
     expect(refreshed).not.toBe(loginToken)
     // Every tab's wait for the lock is over (each heard of the refresh), and no tab refreshed on its own after.
     await settle(() => waits.every((wait) => wait === 1), 'every tab to hear of the refresh')
-    await idle()
+    await idle(100)
     expect(mock.count('/refresh')).toBe(1)
     expect(waits).toEqual([1, 1, 1, 1])
     await Promise.all(tabs.map((tab) => tab.api.get('protected')))

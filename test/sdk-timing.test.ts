@@ -8,8 +8,8 @@
 import { describe, expect, it, vi } from 'vitest'
 import type { AuthHandlers } from '../mock-server/index.ts'
 import { type AuthClient, type AuthClientOptions, createAuthClient, type JwtPayload } from '../src/index.ts'
-import { API, answered, DEMO, installFakeClock, mockServers, settle } from './support/sdk.ts'
-import { withoutWaiting } from './support/sdk-checks.ts'
+import { API, answered, DEMO, installFakeClock, mockServers } from './support/sdk.ts'
+import { flushDue, idle, settle, withoutWaiting } from './support/time.ts'
 import { claimsOf } from './support/tokens.ts'
 
 const SECOND = 1000
@@ -48,11 +48,6 @@ function startClock(): void {
   vi.setSystemTime(T0)
 }
 
-/** Real I/O turns with the fake clock standing still: long enough for a request started now to reach the mock. */
-async function idle(turns = 50): Promise<void> {
-  for (let turn = 0; turn < turns; turn++) await new Promise<void>((resolve) => setImmediate(resolve))
-}
-
 /**
  * The fake timers still pending once those of the I/O itself (undici's keep-alive and clock
  * timers, all under 10 s) have run out: the SDK's refresh timer, if any. Moves the clock 10 s.
@@ -62,24 +57,6 @@ async function pendingTimers(): Promise<number> {
   await vi.advanceTimersByTimeAsync(10 * SECOND)
   await idle()
   return vi.getTimerCount()
-}
-
-/**
- * Awaits `promise` while firing the timers already due (ky's zero-delay replay waits on one), without
- * moving the clock, so a test's timeline stays exact. Not `drive(promise, 0)`: a zero delay set while
- * an async tick runs is due 1 ms later, so that loop can stall; a synchronous tick has no such gap.
- */
-async function replaying<T>(promise: Promise<T>): Promise<T> {
-  let settled = false
-  const tracked = promise.finally(() => {
-    settled = true
-  })
-  tracked.catch(() => {})
-  while (!settled) {
-    await new Promise<void>((resolve) => setImmediate(resolve))
-    vi.advanceTimersByTime(0)
-  }
-  return tracked
 }
 
 /** Whether `getAccessToken()` gives a token: asserted as a boolean, so that a failure never prints one. */
@@ -146,7 +123,7 @@ const refreshesLanded = (clients: readonly TrackedClient[]) =>
 async function steadyTraffic(clients: readonly TrackedClient[], duration = 10 * MINUTE, every = 5 * SECOND) {
   for (let elapsed = every; elapsed <= duration; elapsed += every) {
     await vi.advanceTimersByTimeAsync(every)
-    await replaying(Promise.all(clients.map(({ auth }) => auth.api.get('protected'))))
+    await flushDue(Promise.all(clients.map(({ auth }) => auth.api.get('protected'))))
     await refreshesLanded(clients)
   }
 }
@@ -286,7 +263,7 @@ describe('every request checks expiry just before it goes out', () => {
     async (face) => {
       const asleep = 61 * SECOND
       const { auth, tap } = await afterSleep(asleep)
-      const response = await replaying(face === 'api' ? auth.api.get('protected') : auth.fetch(`${API}/protected`))
+      const response = await flushDue(face === 'api' ? auth.api.get('protected') : auth.fetch(`${API}/protected`))
       expect(response.status).toBe(200)
       expect(mock.count('/refresh')).toBe(1)
       expect(answered(mock, 401)).toBe(0)
@@ -300,7 +277,7 @@ describe('every request checks expiry just before it goes out', () => {
     async (face) => {
       const client = await afterSleep(50 * SECOND)
       const { auth, tap } = client
-      const response = await replaying(face === 'api' ? auth.api.get('protected') : auth.fetch(`${API}/protected`))
+      const response = await flushDue(face === 'api' ? auth.api.get('protected') : auth.fetch(`${API}/protected`))
       expect(response.status).toBe(200)
       await refreshesLanded([client])
       expect(mock.count('/refresh')).toBe(1)
@@ -337,7 +314,7 @@ describe('every request checks expiry just before it goes out', () => {
     await settle(() => failures.mock.calls.length === 1, 'the refresh timeout')
     expect(failures.mock.calls[0]?.[0]).toMatchObject({ code: 'REFRESH_FAILED' })
     // At 65 s the token has expired: the next request waits for a new refresh, which succeeds.
-    const response = await replaying(auth.api.get('protected'))
+    const response = await flushDue(auth.api.get('protected'))
     expect(response.status).toBe(200)
     expect(tap.sent.filter((request) => request.path === '/protected').map((request) => request.issuedAt)).toEqual([
       T0,
@@ -436,7 +413,7 @@ describe('timers end with the session', () => {
       trigger: 'a request answered 401',
       refuse: async (auth: AuthClient) => {
         await vi.advanceTimersByTimeAsync(10 * SECOND)
-        await expect(replaying(auth.api.get('protected'))).rejects.toMatchObject({ code: 'SESSION_EXPIRED' })
+        await expect(flushDue(auth.api.get('protected'))).rejects.toMatchObject({ code: 'SESSION_EXPIRED' })
       },
     },
     {
@@ -486,7 +463,7 @@ describe('tokens without a usable lifetime', () => {
     expect(mock.count('/refresh')).toBe(0)
 
     // The mock refuses it (no exp, or not a JWT): the one refresh gets a real token for the replay.
-    const response = await replaying(auth.api.get('protected'))
+    const response = await flushDue(auth.api.get('protected'))
     expect(response.status).toBe(200)
     expect(mock.count('/refresh')).toBe(1)
     expect(answered(mock, 401)).toBe(1)
@@ -523,7 +500,7 @@ describe('tokens without a usable lifetime', () => {
     expect(mock.count('/refresh')).toBe(0)
 
     // One request: refused, one refresh, one replay (refused again), and that is all.
-    const response = await replaying(auth.fetch(`${API}/protected`))
+    const response = await flushDue(auth.fetch(`${API}/protected`))
     expect(response.status).toBe(401)
     expect(mock.count('/refresh')).toBe(1)
     expect(answered(mock, 401)).toBe(2)
@@ -546,7 +523,7 @@ describe('1000 concurrent requests', { timeout: 60_000 }, () => {
     const { auth } = client
     await auth.login(DEMO)
     vi.setSystemTime(T0 + asleep)
-    const results = await replaying(thousandRequests(auth))
+    const results = await flushDue(thousandRequests(auth))
     await refreshesLanded([client])
     expect(results.filter((result) => result.user.name === 'user1')).toHaveLength(1000)
     expect(mock.count('/refresh')).toBe(1)
@@ -576,7 +553,7 @@ describe('1000 concurrent requests', { timeout: 60_000 }, () => {
     await auth.login(DEMO)
     // Only the server's clock moves: the client still holds a token it believes fresh.
     mock.advanceClock(61 * SECOND)
-    const results = await replaying(thousandRequests(auth))
+    const results = await flushDue(thousandRequests(auth))
     expect(results.filter((result) => result.user.name === 'user1')).toHaveLength(1000)
     expect(mock.count('/refresh')).toBe(1)
     expect(lateRefusals).toBeGreaterThan(0)

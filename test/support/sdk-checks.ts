@@ -15,7 +15,7 @@ import {
   isAuthError,
   type RefreshTokenStorage,
 } from '../../src/index.ts'
-import { settle } from './sdk.ts'
+import { turn } from './time.ts'
 
 const JWT = /eyJ[\w-]+\.[\w-]+\.[\w-]+/g
 
@@ -66,28 +66,6 @@ export function watchEvents(auth: AuthClient) {
   return seen
 }
 
-/** One real event-loop turn: pending I/O callbacks and microtasks (listeners) run; fake time stays still. */
-export const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
-
-/**
- * Awaits `promise` firing only the timers already due (ky's zero-delay retry) while fake time stands
- * still; a retry that waited any real delay would never settle here.
- */
-export async function withoutWaiting<T>(promise: Promise<T>): Promise<T> {
-  const start = Date.now()
-  let settled = false
-  const tracked = promise.finally(() => {
-    settled = true
-  })
-  tracked.catch(() => {})
-  await settle(() => {
-    if (!settled) vi.advanceTimersByTime(0)
-    return settled
-  }, 'a settlement without any delay')
-  expect(Date.now() - start).toBe(0)
-  return tracked
-}
-
 /** A body-transport storage adapter that remembers what was written (compare, never print). */
 export function recordingStorage(): RefreshTokenStorage & { value: string | undefined; writes: string[] } {
   return {
@@ -111,19 +89,6 @@ export function labelOf(header: string | null, tokens: Record<string, string | u
   if (!header) return 'none'
   const name = Object.entries(tokens).find(([, token]) => token && header === `Bearer ${token}`)?.[0]
   return name ?? 'unknown'
-}
-
-/**
- * Moves fake time on in `step` ms increments until `condition` holds, then stops. Unlike `drive`, it
- * can stop as soon as a request has arrived, before the mock's real (crypto) work, during which moving
- * the clock on could fire unrelated timeouts.
- */
-export async function driveUntil(condition: () => boolean, what: string, step = 10, limit = 60_000): Promise<void> {
-  for (let elapsed = 0; !condition(); elapsed += step) {
-    if (elapsed > limit) throw new Error(`Timed out waiting for ${what} after ${limit} ms of fake time`)
-    await turn()
-    if (!condition()) await vi.advanceTimersByTimeAsync(step)
-  }
 }
 
 /** Records the Authorization header of each request to `url`, then lets the next handler answer. */
