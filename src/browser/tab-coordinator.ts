@@ -1,10 +1,14 @@
 import type { AccessToken } from '../session/access-token.ts'
-import type { Coordinator } from '../session/coordinator.ts'
+import type { CoordinatedRefresh, Coordinator } from '../session/coordinator.ts'
 import { readTabNews, type TabNews } from '../session/tab-news.ts'
 
 /** The Web Locks API, as far as it is used here. */
 interface Locks {
-  request<T>(name: string, options: { signal?: AbortSignal; steal?: boolean }, task: () => Promise<T>): Promise<T>
+  request<T>(
+    name: string,
+    options: { signal?: AbortSignal; steal?: boolean; ifAvailable?: boolean },
+    task: (lock: unknown) => Promise<T>,
+  ): Promise<T>
 }
 
 const locksOf = (): Locks | undefined => (globalThis.navigator as { locks?: Locks } | undefined)?.locks
@@ -58,6 +62,34 @@ function createEcho(name: string) {
   }
 }
 
+/** How long a tab that waited for the lock waits for the news of the tab that held it, at most. */
+const NEWS_WAIT = 1000
+
+/** Waits until a condition holds, checked after each piece of news, or until a time is up. */
+function createNewsWaiters() {
+  const waiting = new Set<() => void>()
+  return {
+    check(): void {
+      for (const wake of [...waiting]) wake()
+    },
+    until(condition: () => boolean, timeout: number): Promise<void> {
+      if (condition()) return Promise.resolve()
+      return new Promise<void>((resolve) => {
+        const done = () => {
+          waiting.delete(wake)
+          clearTimeout(timer)
+          resolve()
+        }
+        const wake = () => {
+          if (condition()) done()
+        }
+        const timer = setTimeout(done, timeout)
+        waiting.add(wake)
+      })
+    },
+  }
+}
+
 /** What a tab coordinator needs: where to hear the others, and how long a lock may be held. */
 export interface TabCoordinatorParts {
   /** Names the channel and the lock: one API's clients share them, another API's do not. */
@@ -78,22 +110,35 @@ export function createTabCoordinator(parts: TabCoordinatorParts): Coordinator | 
   const name = `ky-token-refresh:${parts.key}`
   const channel = new BroadcastChannel(name)
   const echo = createEcho(name)
+  const heard = createNewsWaiters()
   channel.onmessage = (event: MessageEvent) => {
     if (echo.heard(event.data)) return
     const news = readTabNews(event.data)
-    if (news) parts.onNews(news)
+    if (!news) return
+    parts.onNews(news)
+    heard.check()
   }
 
+  const locked = <T>(task: () => Promise<T>) => withLock(locks, name, parts.lockTimeout, task)
+
   return {
-    run(refresh: () => Promise<AccessToken>, current: () => AccessToken | undefined): Promise<AccessToken> {
-      const before = current()
-      return withLock(locks, name, parts.lockTimeout, async () => {
-        // The tab that held the lock told its news before letting go: hear it out before deciding to refresh.
+    async run(refresh: CoordinatedRefresh, version: () => number): Promise<AccessToken> {
+      const before = version()
+      const uncontended = await locks.request(name, { ifAvailable: true }, async (lock) => {
+        if (!lock) return undefined
+        // A tab that let go of the lock just now may have news on its way: hear what is already there first.
         await echo.roundTrip()
-        const now = current()
-        return now && now !== before ? now : refresh()
+        return refresh(version() !== before)
+      })
+      if (uncontended) return uncontended
+      // Another tab held the lock, so it was refreshing: its news is on its way (a channel keeps the order of one
+      // sender's messages, not across senders). Wait for it, boundedly, before deciding.
+      return locked(async () => {
+        await heard.until(() => version() !== before, NEWS_WAIT)
+        return refresh(version() !== before)
       })
     },
+    exclusive: locked,
     announce(news: TabNews): void {
       channel.postMessage(news)
     },

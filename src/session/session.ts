@@ -43,6 +43,8 @@ export class Session {
   readonly #refreshTokens: RefreshTokens
   #id = 0
   #state: SessionState = { kind: 'unknown' }
+  /** Changes with every change of `#state`: how a tab waiting for the lock tells that a peer acted. */
+  #version = 0
   #refreshInFlight: Promise<AccessToken> | undefined
   #logouts = 0
   /**
@@ -110,17 +112,20 @@ export class Session {
     }
     const logoutsBefore = this.#logouts
     let sentAt = markNow()
-    const answer = await this.#lane.run(async () => {
-      sentAt = markNow()
-      const tokens = await this.#calls.login(credentials)
-      if (this.#logouts !== logoutsBefore) {
-        // A logout overtook this login: the revocation it queued right behind this call ends the session this
-        // login opened (its cookie is in the browser now; a body-transport token is handed over here).
-        this.#orphaned = { logout: this.#logouts, refreshToken: tokens.refreshToken }
-        throw loggedOut()
-      }
-      return tokens
-    })
+    // Under the tabs' lock too: no other tab's refresh of the old session may answer after this login.
+    const answer = await this.#coordinator.exclusive(() =>
+      this.#lane.run(async () => {
+        sentAt = markNow()
+        const tokens = await this.#calls.login(credentials)
+        if (this.#logouts !== logoutsBefore) {
+          // A logout overtook this login: the revocation it queued right behind this call ends the session this
+          // login opened (its cookie is in the browser now; a body-transport token is handed over here).
+          this.#orphaned = { logout: this.#logouts, refreshToken: tokens.refreshToken }
+          throw loggedOut()
+        }
+        return tokens
+      }),
+    )
     this.#begin()
     const access = this.#install(answer, sentAt, undefined)
     this.#announceTokens('login', access, answer.refreshToken)
@@ -212,10 +217,15 @@ export class Session {
     this.#timer.dispose()
   }
 
+  #setState(state: SessionState): void {
+    this.#state = state
+    this.#version++
+  }
+
   /** A new session begins: nothing of the previous one may complete in it. */
   #begin(state: SessionState = { kind: 'unknown' }): void {
     this.#id++
-    this.#state = state
+    this.#setState(state)
     this.#refreshInFlight = undefined
     this.#timer.stop()
     this.#cooldown.reset()
@@ -239,8 +249,8 @@ export class Session {
     if (refused) return Promise.reject(refused)
     const session = this.#id
     const current = this.#coordinator.run(
-      () => this.#lane.run(() => this.#runRefresh(session)),
-      () => (this.#state.kind === 'active' ? this.#state.access : undefined),
+      (peerActed) => (peerActed ? this.#afterPeer(session) : this.#lane.run(() => this.#runRefresh(session))),
+      () => this.#version,
     )
     this.#refreshInFlight = current
     // Only this refresh may clear its place: after a login or logout, a newer one may hold it.
@@ -249,6 +259,20 @@ export class Session {
     }
     current.then(clear, clear)
     return current
+  }
+
+  /**
+   * What a refresh of `session` comes to when another tab changed the session while this one waited for the lock:
+   * the token it installed, or the end it announced; a refresh only if neither settles it.
+   */
+  #afterPeer(session: number): Promise<AccessToken> {
+    const state = this.#state
+    if (session !== this.#id) return Promise.reject(loggedOut())
+    if (state.kind === 'active' && !isExpired(state.access)) return Promise.resolve(state.access)
+    if (state.kind === 'ended') {
+      return Promise.reject(new AuthError('SESSION_EXPIRED', { detail: 'the session ended in another tab' }))
+    }
+    return this.#lane.run(() => this.#runRefresh(session))
   }
 
   /** Why a refresh must not start now, if it must not. */
@@ -299,7 +323,7 @@ export class Session {
   /** The session expired; `sessionExpired` is emitted unless it had already ended. Returns whether it was live. */
   #expire(error: AuthError): boolean {
     const wasEnded = this.#state.kind === 'ended'
-    this.#state = { kind: 'ended', reason: 'expired' }
+    this.#setState({ kind: 'ended', reason: 'expired' })
     this.#timer.stop()
     if (!wasEnded) this.#events.emit('sessionExpired', error)
     return !wasEnded
@@ -318,7 +342,7 @@ export class Session {
       const detail = 'the new access token is for another user (`sub` changed)'
       throw new AuthError('INVALID_RESPONSE', { detail, status: answer.status })
     }
-    this.#state = { kind: 'active', access }
+    this.#setState({ kind: 'active', access })
     if (this.#options.transport === 'body') this.#keepRefreshToken(answer.refreshToken, presented)
     this.#cooldown.reset()
     this.#timer.arm(access)

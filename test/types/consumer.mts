@@ -14,8 +14,12 @@ auth.on('sessionExpired', (expired) => {
     | 'REFRESH_FAILED'
     | 'INVALID_RESPONSE'
     | 'LOGGED_OUT'
-    | 'LOGOUT_FAILED' = expired.code
+    | 'LOGOUT_FAILED'
+    | 'STORAGE_FAILED' = expired.code
   return code
 })
+auth.on('loggedOut', ({ elsewhere }) => elsewhere)
+const crossTab = createAuthClient({ baseUrl: 'https://api.example.com', crossTab: false, timeout: 5000 })
+crossTab.dispose()
 
 export { error, handlers, json, startAuthServer }
