@@ -91,23 +91,12 @@ function createIssuer(config: AppConfig, accessKey: Hs256, refreshKey: Hs256) {
   }
 }
 
-export function createSessions(config: AppConfig): Sessions {
-  const { store, profile } = config
-  const accessKey = createHs256(config.accessSecret)
-  const refreshKey = createHs256(config.refreshSecret)
-  const nowSeconds = () => Math.floor(config.clock() / 1000)
-  const issue = createIssuer(config, accessKey, refreshKey)
+type Issue = ReturnType<typeof createIssuer>
+type IsLive = (family: TokenFamily | undefined, sub: string) => family is TokenFamily
 
-  /** A family ends when revoked or at its end: its access tokens die with it at once, not at their own `exp`. */
-  const isLive = (family: TokenFamily | undefined, sub: string): family is TokenFamily =>
-    family !== undefined && !family.revoked && family.sub === sub && family.expiresAt > nowSeconds()
-
-  async function liveFamily(claims: Claims, idClaim: 'fam' | 'sid'): Promise<TokenFamily | undefined> {
-    const id = claims[idClaim]
-    if (typeof id !== 'string') return undefined
-    const family = await store.findFamily(id)
-    return isLive(family, claims.sub) ? family : undefined
-  }
+/** Rotation with reuse detection: the head rotates once; a replaced token is served within grace, else reuse. */
+function createRotation(config: AppConfig, issue: Issue, isLive: IsLive) {
+  const { store } = config
 
   /** A token that is not (or no longer) the head: the current one within the grace window, else the family ends. */
   async function replay(current: TokenFamily, jti: string): Promise<IssuedTokens | undefined> {
@@ -116,7 +105,7 @@ export function createSessions(config: AppConfig): Sessions {
     return undefined
   }
 
-  async function rotate(family: TokenFamily, jti: string): Promise<IssuedTokens | undefined> {
+  return async function rotate(family: TokenFamily, jti: string): Promise<IssuedTokens | undefined> {
     if (jti !== family.head) return replay(family, jti)
     const next = successor(family, config.clock(), config.reuseGraceMs)
     if (await store.rotateFamily(family.id, family.head, next)) return issue({ ...family, ...next }, true)
@@ -124,21 +113,47 @@ export function createSessions(config: AppConfig): Sessions {
     const current = await store.findFamily(family.id)
     return isLive(current, family.sub) ? replay(current, jti) : undefined
   }
+}
+
+/** The family a new login starts. */
+function newFamily(config: AppConfig, user: StoredUser): TokenFamily {
+  const now = Math.floor(config.clock() / 1000)
+  return {
+    id: crypto.randomUUID(),
+    sub: user.id,
+    name: user.login.slice(user.login.indexOf(':') + 1),
+    expiresAt: now + config.refreshTokenTtl,
+    revoked: false,
+    head: crypto.randomUUID(),
+    headIssuedAt: now,
+  }
+}
+
+export function createSessions(config: AppConfig): Sessions {
+  const { store, profile } = config
+  const accessKey = createHs256(config.accessSecret)
+  const refreshKey = createHs256(config.refreshSecret)
+  const nowSeconds = () => Math.floor(config.clock() / 1000)
+  const issue = createIssuer(config, accessKey, refreshKey)
+
+  /** A family ends when revoked or at its end: its access tokens die with it at once, not at their own `exp`. */
+  const isLive: IsLive = (family, sub): family is TokenFamily =>
+    family !== undefined && !family.revoked && family.sub === sub && family.expiresAt > nowSeconds()
+  const rotate = createRotation(config, issue, isLive)
+
+  async function liveFamily(claims: Claims, idClaim: 'fam' | 'sid'): Promise<TokenFamily | undefined> {
+    const id = claims[idClaim]
+    if (typeof id !== 'string') return undefined
+    const family = await store.findFamily(id)
+    return isLive(family, claims.sub) ? family : undefined
+  }
 
   return {
     async start(user) {
-      const now = nowSeconds()
-      const family: TokenFamily = {
-        id: crypto.randomUUID(),
-        sub: user.id,
-        name: user.login.slice(user.login.indexOf(':') + 1),
-        expiresAt: now + config.refreshTokenTtl,
-        revoked: false,
-        head: crypto.randomUUID(),
-        headIssuedAt: now,
-      }
+      const family = newFamily(config, user)
       // A sliding family has no end of its own (each token carries one), so the store must never drop it as ended.
-      await store.insertFamily(profile.slidingRefresh ? { ...family, expiresAt: Number.MAX_SAFE_INTEGER } : family, now)
+      const stored = profile.slidingRefresh ? { ...family, expiresAt: Number.MAX_SAFE_INTEGER } : family
+      await store.insertFamily(stored, family.headIssuedAt)
       return issue(family, true)
     },
 
