@@ -47,7 +47,7 @@ describe('the memory store', () => {
     expect(many).toBeLessThanOrEqual(100)
   })
 
-  it('forgets revoked families in the expiry queue too, so logging out frees their memory', () => {
+  it('forgets a revoked family at once rather than at its end, so logging out frees its memory', () => {
     const store = createMeasuredMemoryStore()
     const ids = Array.from({ length: 1_000 }, (_, index) => `f-${index}`)
     for (const id of ids) store.insertFamily(countedFamily(id, 5_000, { count: 0 }), 1_000)
