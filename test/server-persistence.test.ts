@@ -100,6 +100,25 @@ describe('npm start with a DATABASE file', () => {
     }
   })
 
+  it('shares one file between two running instances: one successor for parallel refreshes, logouts seen by both', async () => {
+    const env = { ...testSecrets(), DATABASE: join(folder, 'shared.sqlite') }
+    const [first, second] = await Promise.all([start(env), start(env)])
+    const { refreshToken } = await login(first)
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, index) => postJson(index % 2 ? first : second, '/refresh', { refreshToken })),
+    )
+    expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(200))
+    const successors = new Set(
+      await Promise.all(
+        answers.map(async (answer) => ((await answer.json()) as { refreshToken: string }).refreshToken),
+      ),
+    )
+    expect(successors.size).toBe(1)
+    const other = await login(second)
+    expect((await postJson(second, '/logout', { refreshToken: other.refreshToken })).status).toBe(204)
+    expect(await protectedStatus(first, other.accessToken)).toBe(401)
+  })
+
   it('takes AUTH_STORE when DATABASE is not set', async () => {
     const database = join(folder, 'alias.sqlite')
     const server = await start({ ...testSecrets(), DATABASE: '', AUTH_STORE: database })
