@@ -11,6 +11,7 @@ import { parse as parseCookies } from 'hono/utils/cookie'
 import { HttpProblem, optionalString, problemResponse, readJsonObject, requiredString } from './http.ts'
 import { type AuthAppOptions, normalizeAppOptions, randomSecret } from './options.ts'
 import { createSessions, type IssuedTokens } from './sessions.ts'
+import { isStoreFailure } from './store/failure.ts'
 import type { StoredUser } from './store.ts'
 
 /**
@@ -49,6 +50,25 @@ const EMAIL = /^[^\s@\p{Cc}]{1,64}@[^\s@\p{Cc}]{1,189}$/u
 const INVALID_CREDENTIALS = 'Invalid credentials'
 /** The longest cookie lifetime browsers keep (RFC 6265bis: 400 days), in seconds. */
 const MAX_COOKIE_AGE = 400 * 24 * 60 * 60
+
+/** A store failure is the store's unavailability (503, worth retrying); anything else is a bug (500). */
+function serverProblem(error: unknown): HttpProblem {
+  return isStoreFailure(error)
+    ? new HttpProblem(503, 'store_unavailable', 'The session store is unavailable; try again', { 'retry-after': '1' })
+    : new HttpProblem(500, 'server_error', 'Internal error')
+}
+
+/** Logout when the revocation failed: the cookie is gone, but the session may live on server-side. */
+function revocationFailed(cause: unknown): HttpProblem {
+  if (!isStoreFailure(cause)) throw cause
+  const problem = new HttpProblem(
+    503,
+    'revocation_failed',
+    'Logged out here, but the session could not be revoked server-side; log out again with the refresh token',
+    { 'retry-after': '1' },
+  )
+  return Object.assign(problem, { cause })
+}
 
 function loginKey(body: Record<string, unknown>): string {
   const username = optionalString(body, 'username')
@@ -93,6 +113,10 @@ export function createAuthApp(options: AuthAppOptions = {}): AuthApp {
       // Compared against when the user is unknown, so both refusals cost the same time.
       return hash(randomSecret(), config.bcryptCost)
     })()
+    // A store that failed while seeding is tried again by the next request, not remembered as failed.
+    seeded.catch(() => {
+      seeded = undefined
+    })
     return seeded
   }
 
@@ -195,9 +219,14 @@ export function createAuthApp(options: AuthAppOptions = {}): AuthApp {
 
   routes.post('/logout', async (c) => {
     const { token } = await presentedRefreshToken(c)
-    await sessions.end({ refreshToken: token, accessToken: bearerToken(c) })
+    const revocation = await sessions.end({ refreshToken: token, accessToken: bearerToken(c) }).then(
+      () => undefined,
+      (error: unknown) => error,
+    )
+    // The cookie is expired whatever the store did: this browser is logged out either way.
     writeCookie(c, '', 0)
     c.header('cache-control', 'no-store')
+    if (revocation !== undefined) throw revocationFailed(revocation)
     return profile.logoutMessage === undefined ? c.body(null, 204) : c.json({ message: profile.logoutMessage })
   })
 
@@ -232,9 +261,18 @@ export function createAuthApp(options: AuthAppOptions = {}): AuthApp {
   }
   app.route(config.basePath || '/', routes)
   app.notFound((c) => problemResponse(c, new HttpProblem(404, 'not_found', 'No such route')))
-  app.onError((error, c) =>
-    problemResponse(c, error instanceof HttpProblem ? error : new HttpProblem(500, 'server_error', 'Internal error')),
-  )
+  app.onError((error, c) => {
+    if (error instanceof HttpProblem && error.status < 500) return problemResponse(c, error)
+    // A 5xx is the server's own failure: reported with its route and cause, never with a token or a secret.
+    const route = new URL(c.req.url).pathname.slice(config.basePath.length)
+    const cause = error instanceof HttpProblem && error.cause !== undefined ? error.cause : error
+    config.logger.error(`Auth server: ${error.message} (${c.req.method} ${route})`, {
+      route,
+      error: cause,
+      ...(isStoreFailure(cause) && { operation: cause.operation }),
+    })
+    return problemResponse(c, error instanceof HttpProblem ? error : serverProblem(error))
+  })
 
   return {
     fetch: async (request, cookies) => app.fetch(request, cookies ? { cookies } : undefined),

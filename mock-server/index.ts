@@ -14,6 +14,14 @@ export {
   type RecordedRequest,
   type RefreshFailure,
 } from './handlers.ts'
+export type { AuthLogger, LogDetails } from './logger.ts'
 export { type AuthAppOptions, DEMO_USER, type DemoUser } from './options.ts'
 export { type AuthProfile, type ProfileName, profiles, type RefreshTransport } from './profiles.ts'
-export { type AuthStore, createMemoryStore, type FamilyHead, type StoredUser, type TokenFamily } from './store.ts'
+export {
+  type AuthStore,
+  createMemoryStore,
+  type FamilyHead,
+  type ReplacedToken,
+  type StoredUser,
+  type TokenFamily,
+} from './store.ts'

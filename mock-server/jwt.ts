@@ -2,7 +2,7 @@
  * HS256 JSON Web Tokens on Web Crypto, strict by construction (RFC 8725):
  * the algorithm is pinned, the `typ` header is explicit and checked, `crit` is
  * refused, the signature must be canonically encoded and is compared by
- * `crypto.subtle.verify`.
+ * `crypto.subtle.verify`; `exp` is required and `nbf` honoured.
  * Access and refresh tokens use different keys *and* different `typ` values,
  * so neither can ever be accepted as the other.
  */
@@ -17,7 +17,7 @@ export type Claims = Record<string, unknown> & {
 
 export interface Hs256 {
   sign(typ: TokenType, claims: Record<string, unknown>): Promise<string>
-  /** The claims of a valid, unexpired token of type `typ`, or `undefined`. */
+  /** The claims of a valid token of type `typ` in force at `nowSeconds` (`exp`, `nbf`), or `undefined`. */
   verify(token: string, typ: TokenType, nowSeconds: number): Promise<Claims | undefined>
 }
 
@@ -54,6 +54,22 @@ function parseObject(segment: string): Record<string, unknown> | undefined {
   }
 }
 
+/** Exact, case-sensitive comparison: "none", "None", "HS512", "RS256"... all fail here, and so does any `crit`. */
+function acceptableHeader(header: Record<string, unknown> | undefined, typ: TokenType): boolean {
+  return header?.alg === 'HS256' && header.typ === typ && !('crit' in header)
+}
+
+/**
+ * The claims when they are well-formed and in force at `nowSeconds`: `exp` in the future, and `nbf`, when
+ * present, a number not in the future (RFC 7519 §4.1.5; a mistyped `nbf` is refused rather than ignored).
+ */
+function currentClaims(claims: Record<string, unknown> | undefined, nowSeconds: number): Claims | undefined {
+  if (!claims || typeof claims.sub !== 'string' || typeof claims.iat !== 'number') return undefined
+  if (typeof claims.exp !== 'number' || claims.exp <= nowSeconds) return undefined
+  if (claims.nbf !== undefined && !(typeof claims.nbf === 'number' && claims.nbf <= nowSeconds)) return undefined
+  return claims as Claims
+}
+
 function encodeSegment(value: object): string {
   return base64url(encoder.encode(JSON.stringify(value)))
 }
@@ -74,30 +90,13 @@ export function createHs256(secret: string): Hs256 {
     async verify(token, typ, nowSeconds) {
       if (token.length > MAX_TOKEN_LENGTH || !JWS_COMPACT.test(token)) return undefined
       const [headerSegment = '', payloadSegment = '', signatureSegment = ''] = token.split('.')
-      const header = parseObject(headerSegment)
-      // Exact, case-sensitive comparison: "none", "None", "HS512", "RS256"... all fail here.
-      if (header?.alg !== 'HS256' || header.typ !== typ || 'crit' in header) return undefined
+      if (!acceptableHeader(parseObject(headerSegment), typ)) return undefined
       const signature = fromBase64url(signatureSegment)
       // One spelling per signature: the last character's two unused bits must be zero, as when signed.
       if (!signature || base64url(signature) !== signatureSegment) return undefined
-      const valid = await crypto.subtle.verify(
-        'HMAC',
-        await key,
-        signature,
-        encoder.encode(`${headerSegment}.${payloadSegment}`),
-      )
-      if (!valid) return undefined
-      const claims = parseObject(payloadSegment)
-      if (
-        !claims ||
-        typeof claims.sub !== 'string' ||
-        typeof claims.iat !== 'number' ||
-        typeof claims.exp !== 'number' ||
-        claims.exp <= nowSeconds
-      ) {
-        return undefined
-      }
-      return claims as Claims
+      const signingInput = encoder.encode(`${headerSegment}.${payloadSegment}`)
+      if (!(await crypto.subtle.verify('HMAC', await key, signature, signingInput))) return undefined
+      return currentClaims(parseObject(payloadSegment), nowSeconds)
     },
   }
 }

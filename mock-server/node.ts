@@ -7,6 +7,16 @@ import { serve } from '@hono/node-server'
 import { type AuthApp, createAuthApp } from './app.ts'
 import type { AuthAppOptions } from './options.ts'
 
+export {
+  type ConnectedRedisStore,
+  connectRedisStore,
+  createRedisStore,
+  type RedisClient,
+  type RedisStore,
+  type RedisStoreOptions,
+} from './store/redis.ts'
+export { createSqliteStore, type SqliteStore } from './store/sqlite.ts'
+
 /** Options of {@link startAuthServer}: those of the app, and where to listen. */
 export interface AuthServerOptions extends AuthAppOptions {
   /** TCP port; 0 picks a free one. @default 3000 */

@@ -1,6 +1,8 @@
 import { base64url } from './jwt.ts'
+import { type AuthLogger, isLogger } from './logger.ts'
 import { type AuthProfile, type ProfileName, profiles, type RefreshTransport } from './profiles.ts'
-import { type AuthStore, createMemoryStore } from './store.ts'
+import { withStoreFailures } from './store/failure.ts'
+import { type AuthStore, createMemoryStore, STORE_METHODS } from './store.ts'
 
 /** The account that exists from the start (tutorial 000's). */
 export interface DemoUser {
@@ -48,6 +50,8 @@ export interface AuthAppOptions {
   basePath?: string | undefined
   /** Largest accepted request body in bytes; larger ones get 413. @default 65536 */
   maxBodyBytes?: number | undefined
+  /** Receives the server's own failures (a store that fails), never a token or a secret. @default console */
+  logger?: AuthLogger | undefined
 }
 
 export interface AppConfig {
@@ -65,6 +69,7 @@ export interface AppConfig {
   readonly allowedOrigins: ReadonlySet<string>
   readonly basePath: string
   readonly maxBodyBytes: number
+  readonly logger: AuthLogger
 }
 
 /** The default demo account: `user1` / `password123`. */
@@ -166,17 +171,11 @@ export function normalizeAppOptions(options: AuthAppOptions): AppConfig {
   if (typeof basePath !== 'string' || !/^(\/[\w.~-]+)*$/.test(basePath)) fail('basePath', 'a path such as "/api/auth"')
 
   const store = options.store ?? createMemoryStore()
-  for (const method of [
-    'findUser',
-    'insertUser',
-    'findFamily',
-    'insertFamily',
-    'rotateFamily',
-    'revokeFamily',
-    'revokeAllFamilies',
-  ] as const) {
+  for (const method of STORE_METHODS) {
     if (typeof store[method] !== 'function') fail('store', `an AuthStore (missing \`${method}\`)`)
   }
+  const logger = options.logger ?? console
+  if (!isLogger(logger)) fail('logger', 'an object with an error(message, details) method')
 
   return {
     accessSecret,
@@ -186,7 +185,8 @@ export function normalizeAppOptions(options: AuthAppOptions): AppConfig {
     transport: profile.transport ?? transport,
     profile,
     reuseGraceMs: integer(options.reuseGraceSeconds, 'reuseGraceSeconds', 10, 0, 3600) * 1000,
-    store,
+    // A store's failure, whatever it throws, becomes one typed error: the app answers 503 and logs it.
+    store: withStoreFailures(store),
     // Looked up on every call, so fake timers installed after creation still apply.
     clock: options.clock ?? (() => Date.now()),
     bcryptCost: integer(options.bcryptCost, 'bcryptCost', 10, 4, 15),
@@ -194,5 +194,6 @@ export function normalizeAppOptions(options: AuthAppOptions): AppConfig {
     allowedOrigins: new Set((options.allowedOrigins ?? []).map(origin)),
     basePath,
     maxBodyBytes: integer(options.maxBodyBytes, 'maxBodyBytes', 65_536, 1, 16_777_216),
+    logger,
   }
 }

@@ -3,8 +3,9 @@
  * environment variables of tutorial 000's `.env` (see README, "Environment").
  */
 import process from 'node:process'
-import { type AuthServer, startAuthServer } from './node.ts'
+import { type AuthServer, type AuthServerOptions, startAuthServer } from './node.ts'
 import { type ProfileName, profiles, type RefreshTransport } from './profiles.ts'
+import { openStorage } from './store/open.ts'
 
 class EnvError extends Error {}
 
@@ -22,13 +23,10 @@ function oneOf<T extends string>(name: string, allowed: readonly T[], fallback: 
   return raw as T
 }
 
-function secret(name: string): string | undefined {
-  const value = process.env[name]
-  if (value === undefined || value === '') {
-    console.warn(`${name} is not set: using a random secret for this run (tokens will not survive a restart).`)
-    return undefined
-  }
-  return value
+/** A variable's value, `undefined` when it is unset or empty. */
+function setting(...names: string[]): string | undefined {
+  for (const name of names) if (process.env[name]) return process.env[name]
+  return undefined
 }
 
 /** The variable behind each option the app validates, so that a refusal names what the user actually set. */
@@ -56,24 +54,27 @@ async function main(): Promise<void> {
   // Handlers go in before the server listens: a signal right after "listening" must still close it.
   // A repeated signal (npm forwards the one the group already got) does not interrupt the closing.
   let server: AuthServer | undefined
+  let storage: { close(): Promise<void> } | undefined
   let closing = false
   const stop = (signal: NodeJS.Signals) => {
     if (closing) return
     closing = true
     console.log(`${signal} received, closing.`)
-    ;(server?.close() ?? Promise.resolve()).then(
-      () => process.exit(0),
-      () => process.exit(1),
-    )
+    ;(server?.close() ?? Promise.resolve())
+      .then(() => storage?.close())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      )
   }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
 
-  server = await startAuthServer({
+  // Every variable is checked before the storage is opened: a bad PORT creates no database.
+  const options: AuthServerOptions = {
     port: integer('PORT', 3000),
     hostname: '127.0.0.1',
-    accessSecret: secret('JWT_SECRET'),
-    refreshSecret: secret('JWT_REFRESH_SECRET'),
+    logger: console,
     accessTokenTtl: integer('JWT_EXPIRATION', 900),
     refreshTokenTtl: integer('JWT_REFRESH_EXPIRATION', 604_800),
     transport: oneOf<RefreshTransport>('REFRESH_TRANSPORT', ['cookie', 'body'], 'cookie'),
@@ -84,6 +85,21 @@ async function main(): Promise<void> {
       .split(',')
       .map((origin) => origin.trim())
       .filter(Boolean),
+  }
+  const opened = await openStorage({
+    database: setting('DATABASE', 'AUTH_STORE'),
+    accessSecret: setting('JWT_SECRET'),
+    refreshSecret: setting('JWT_REFRESH_SECRET'),
+    cwd: process.cwd(),
+    info: (line) => console.log(line),
+    warn: (line) => console.warn(line),
+  })
+  storage = opened
+  server = await startAuthServer({
+    ...options,
+    store: opened.store,
+    accessSecret: opened.accessSecret,
+    refreshSecret: opened.refreshSecret,
   })
   const transport = profiles[profile].transport ?? (process.env.REFRESH_TRANSPORT || 'cookie')
   console.log(`Auth server (profile ${profile}, refresh token via ${transport}) listening on ${server.url}`)

@@ -48,6 +48,8 @@ const SERVER_VARIABLES = [
   'AUTH_PROFILE',
   'BCRYPT_COST',
   'CORS_ORIGINS',
+  'DATABASE',
+  'AUTH_STORE',
 ]
 
 const STOP_GRACE_MS = 5_000
@@ -81,7 +83,8 @@ function spawnNpmStart(env: Record<string, string>) {
   for (const name of SERVER_VARIABLES) delete inherited[name]
   const child = spawn('npm', ['start', '--silent'], {
     cwd: new URL('../..', import.meta.url),
-    env: { ...inherited, PORT: '0', BCRYPT_COST: '4', ...env },
+    // The in-memory store unless a test names one: no start writes into the repository's .data/.
+    env: { ...inherited, PORT: '0', BCRYPT_COST: '4', DATABASE: 'memory', ...env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
