@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { RefusalBody } from './profiles.ts'
 
 /**
  * Request parsing that never lets bad input through as a 5xx: each failure is
@@ -11,20 +12,32 @@ export class HttpProblem extends Error {
   readonly status: number
   readonly error: string
   readonly headers: Readonly<Record<string, string>>
+  /** The body a profile words this refusal with, instead of `{ error, message }`. */
+  readonly body: RefusalBody | undefined
 
-  constructor(status: number, error: string, message: string, headers: Record<string, string> = {}) {
+  constructor(
+    status: number,
+    error: string,
+    message: string,
+    headers: Record<string, string> = {},
+    body: RefusalBody | undefined = undefined,
+  ) {
     super(message)
     this.status = status
     this.error = error
     this.headers = headers
+    this.body = body
   }
 }
 
-/** A JSON error answer: `{ error, message }`, never a stack trace. */
+/** A JSON error answer: `{ error, message }` (or the profile's own wording), never a stack trace. */
 export function problemResponse(c: Context, problem: HttpProblem): Response {
   c.header('cache-control', 'no-store')
   for (const [name, value] of Object.entries(problem.headers)) c.header(name, value)
-  return c.json({ error: problem.error, message: problem.message }, problem.status as ContentfulStatusCode)
+  const status = problem.status as ContentfulStatusCode
+  if (problem.body && 'text' in problem.body) return c.text(problem.body.text, status)
+  if (problem.body) return c.json(problem.body.json, status)
+  return c.json({ error: problem.error, message: problem.message }, status)
 }
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i

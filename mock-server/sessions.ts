@@ -25,7 +25,10 @@ export interface Sessions {
   signAccessToken(claims: Record<string, unknown>): Promise<string>
 }
 
-export function createSessions(config: AppConfig): Sessions {
+/** Claims a deployment adds to a family's access tokens (a seeded user's role); the protocol's own always win. */
+export type ExtraClaims = (family: TokenFamily) => Record<string, unknown>
+
+export function createSessions(config: AppConfig, extraClaims: ExtraClaims = () => ({})): Sessions {
   const { store, profile } = config
   const accessKey = createHs256(config.accessSecret)
   const refreshKey = createHs256(config.refreshSecret)
@@ -36,6 +39,7 @@ export function createSessions(config: AppConfig): Sessions {
     const refreshExpiresAt = profile.slidingRefresh ? family.headIssuedAt + config.refreshTokenTtl : family.expiresAt
     const iat = nowSeconds()
     const accessToken = await accessKey.sign('at+jwt', {
+      ...extraClaims(family),
       sub: family.sub,
       name: family.name,
       sid: family.id,
