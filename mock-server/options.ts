@@ -1,4 +1,4 @@
-import { base64url } from './jwt.ts'
+import { base64url, type HmacSha256 } from './jwt.ts'
 import { type AuthProfile, type ProfileName, profiles, type RefreshTransport } from './profiles.ts'
 import { type AuthStore, createMemoryStore } from './store.ts'
 import type { LoginThrottleConfig, LoginThrottleOptions } from './throttle.ts'
@@ -84,6 +84,11 @@ export interface AuthAppOptions {
   trustProxy?: boolean | undefined
   /** Accounts created at start-up besides the demo user, with claims of their own. @default [] */
   seedUsers?: readonly SeedUser[] | undefined
+  /**
+   * HMAC-SHA-256 for signing and checking tokens; `startAuthServer` passes `node:crypto`'s, faster than the
+   * portable default. @default Web Crypto's
+   */
+  hmac?: HmacSha256 | undefined
 }
 
 export interface AppConfig {
@@ -105,6 +110,7 @@ export interface AppConfig {
   readonly loginThrottle: LoginThrottleConfig | false
   readonly trustProxy: boolean
   readonly seedUsers: readonly SeedUser[]
+  readonly hmac: HmacSha256 | undefined
 }
 
 /** The default demo account: `user1` / `password123`. */
@@ -312,6 +318,11 @@ function clockOf(option: AuthAppOptions['clock']): () => number {
   return option ?? (() => Date.now())
 }
 
+function hmacOf(option: AuthAppOptions['hmac']): HmacSha256 | undefined {
+  if (option !== undefined && typeof option !== 'function') fail('hmac', 'a function (key) => (data) => MAC')
+  return option
+}
+
 export function normalizeAppOptions(options: AuthAppOptions): AppConfig {
   if (typeof options !== 'object' || options === null) throw new TypeError('The `options` argument must be an object')
   const profile = chosenProfile(options.profile)
@@ -334,5 +345,6 @@ export function normalizeAppOptions(options: AuthAppOptions): AppConfig {
     loginThrottle: loginThrottleOf(options.loginThrottle),
     trustProxy: options.trustProxy ?? false,
     seedUsers: seedUsersOf(options.seedUsers),
+    hmac: hmacOf(options.hmac),
   }
 }

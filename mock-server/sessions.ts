@@ -30,8 +30,8 @@ export type ExtraClaims = (family: TokenFamily) => Record<string, unknown>
 
 export function createSessions(config: AppConfig, extraClaims: ExtraClaims = () => ({})): Sessions {
   const { store, profile } = config
-  const accessKey = createHs256(config.accessSecret)
-  const refreshKey = createHs256(config.refreshSecret)
+  const accessKey = createHs256(config.accessSecret, config.hmac)
+  const refreshKey = createHs256(config.refreshSecret, config.hmac)
   const nowSeconds = () => Math.floor(config.clock() / 1000)
 
   async function issue(family: TokenFamily, withRefreshToken: boolean): Promise<IssuedTokens> {
