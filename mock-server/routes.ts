@@ -51,7 +51,10 @@ function refreshTokenReader({ config, cookie }: RouteDependencies) {
     return origin !== undefined && origin !== new URL(c.req.url).origin && !config.allowedOrigins.has(origin)
   }
   return async (c: AppContext) => {
-    const fromBody = optionalString(await readJsonObject(c.req.raw, config.maxBodyBytes), 'refreshToken')
+    const fromBody = optionalString(
+      await readJsonObject(c.req.raw, config.maxBodyBytes, c.env?.client?.readBody),
+      'refreshToken',
+    )
     if (fromBody !== undefined) return { token: fromBody, via: 'body' as const }
     const fromCookie = cookie.read(c)
     if (fromCookie !== undefined && foreignOrigin(c)) {
@@ -65,13 +68,13 @@ function accountRoutes(routes: Hono<AppEnv>, deps: RouteDependencies): void {
   const { config, accounts } = deps
   const respond = tokenResponder(deps)
   routes.post('/register', async (c) => {
-    const body = await readJsonObject(c.req.raw, config.maxBodyBytes)
+    const body = await readJsonObject(c.req.raw, config.maxBodyBytes, c.env?.client?.readBody)
     const login = loginKeyOfBody(body)
     const user = await accounts.register(login, requiredString(body, 'password'))
     return c.json({ user: { id: user.id, name: login.slice(login.indexOf(':') + 1) } }, 201)
   })
   routes.post('/login', async (c) => {
-    const body = await readJsonObject(c.req.raw, config.maxBodyBytes)
+    const body = await readJsonObject(c.req.raw, config.maxBodyBytes, c.env?.client?.readBody)
     const login = loginKeyOfBody(body)
     const password = requiredString(body, 'password')
     const user = await accounts.verify(login, password, clientAddress(c, config.trustProxy))
