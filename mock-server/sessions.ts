@@ -36,6 +36,9 @@ export interface Sessions {
 /** How many replaced tokens a family remembers for the grace window: a burst of rotations cannot grow it. */
 const MAX_REPLACED = 16
 
+/** Claims a deployment adds to a family's access tokens (a seeded user's role); the protocol's own always win. */
+export type ExtraClaims = (family: TokenFamily) => Record<string, unknown>
+
 /** The tokens a family replaced, oldest first; a store written before `replaced` existed has only `parent`. */
 function replacedTokens(family: FamilyHead): readonly ReplacedToken[] {
   if (family.replaced) return family.replaced
@@ -62,7 +65,7 @@ function successor(family: FamilyHead, nowMs: number, graceMs: number): FamilyHe
 }
 
 /** Signs the tokens of a family: an access token bound to it, and its head refresh token. */
-function createIssuer(config: AppConfig, accessKey: Hs256, refreshKey: Hs256) {
+function createIssuer(config: AppConfig, accessKey: Hs256, refreshKey: Hs256, extraClaims: ExtraClaims) {
   return async (family: TokenFamily, withRefreshToken: boolean): Promise<IssuedTokens> => {
     // A sliding token lives a full lifetime from its own issue (tutorial 000's `expiresIn` on every sign).
     const refreshExpiresAt = config.profile.slidingRefresh
@@ -70,6 +73,7 @@ function createIssuer(config: AppConfig, accessKey: Hs256, refreshKey: Hs256) {
       : family.expiresAt
     const iat = Math.floor(config.clock() / 1000)
     const accessToken = await accessKey.sign('at+jwt', {
+      ...extraClaims(family),
       sub: family.sub,
       name: family.name,
       sid: family.id,
@@ -129,12 +133,12 @@ function newFamily(config: AppConfig, user: StoredUser): TokenFamily {
   }
 }
 
-export function createSessions(config: AppConfig): Sessions {
+export function createSessions(config: AppConfig, extraClaims: ExtraClaims = () => ({})): Sessions {
   const { store, profile } = config
-  const accessKey = createHs256(config.accessSecret)
-  const refreshKey = createHs256(config.refreshSecret)
+  const accessKey = createHs256(config.accessSecret, config.hmac)
+  const refreshKey = createHs256(config.refreshSecret, config.hmac)
   const nowSeconds = () => Math.floor(config.clock() / 1000)
-  const issue = createIssuer(config, accessKey, refreshKey)
+  const issue = createIssuer(config, accessKey, refreshKey, extraClaims)
 
   /** A family ends when revoked or at its end: its access tokens die with it at once, not at their own `exp`. */
   const isLive: IsLive = (family, sub): family is TokenFamily =>

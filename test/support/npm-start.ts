@@ -27,6 +27,8 @@ export interface StartedServer {
   output(): string
   /** The processes of its group that are still running (npm, sh, node), as `ps` lists them. */
   processes(): RunningProcess[]
+  /** Sends `signal` to npm alone (not its group), as a process manager or `kill <npm's pid>` does. */
+  signalNpm(signal: NodeJS.Signals): void
   /** Resolves with npm's exit once npm and every process sharing its output (node included) have exited. */
   exited(timeoutMs?: number): Promise<Exit>
   /**
@@ -50,6 +52,17 @@ const SERVER_VARIABLES = [
   'CORS_ORIGINS',
   'DATABASE',
   'AUTH_STORE',
+  'HOST',
+  'CONTROL_API',
+  'LOG',
+  'TRUST_PROXY',
+  'COOKIE_NAME',
+  'COOKIE_PATH',
+  'COOKIE_SAMESITE',
+  'LOGIN_MAX_FAILURES_PER_ACCOUNT',
+  'LOGIN_MAX_FAILURES_PER_CLIENT',
+  'LOGIN_FAILURE_WINDOW',
+  'SEED_USERS',
 ]
 
 const STOP_GRACE_MS = 5_000
@@ -178,6 +191,7 @@ export async function startNpmServer(env: Record<string, string>, timeoutMs = 15
     child,
     output,
     processes: () => (child.pid === undefined ? [] : groupProcesses(child.pid)),
+    signalNpm: (signal) => child.kill(signal),
     exited,
     async stop(signal = 'SIGTERM') {
       signalGroup(signal)
