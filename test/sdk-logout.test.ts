@@ -712,10 +712,7 @@ describe('logout and login racing a refresh', () => {
       // The logout, sent once the login was answered, revokes the session the login opened: it presents that
       // login's cookie, or (body transport) the refresh token the login handed over.
       await settle(() => target.count('/logout') === 1, 'the revocation of the login')
-      expect(target.requests.map((answer) => `${answer.route} ${answer.status}`)).toEqual([
-        '/login 200',
-        '/logout 204',
-      ])
+      expect(target.requests.map((answer) => `${answer.route} ${answer.status}`)).toEqual(['/login 200', '/logout 204'])
       // A reload's refresh (or any later one) cannot bring the session back.
       expectAuthError(await rejectionOf(auth.refresh()), 'SESSION_EXPIRED', issued)
       if (transport === 'cookie') {
