@@ -320,7 +320,7 @@ function throughputLines(load: Awaited<ReturnType<typeof throughput>>): string[]
     [`\`POST /login\` (bcrypt cost ${BCRYPT_COST} on both)`, 'login', 1],
   ] as const
   const ratio = (name: (typeof routes)[number][1]) => (tutorial ? reference[name].rps / tutorial[name].rps : Number.NaN)
-  const header = `**Server throughput** (autocannon, ${load.connections} connections, ${ROUNDS} alternating rounds of ${load.duration} s per route and server, median round, each server in its own process on 127.0.0.1, body transport, same Node):`
+  const header = `**Reference server throughput**, side by side with tutorial 000's server (autocannon, ${load.connections} connections, ${ROUNDS} alternating rounds of ${load.duration} s per route and server, median round, each server in its own process on 127.0.0.1, body transport, same Node):`
   if (!tutorial) {
     return [
       header,

@@ -3,7 +3,10 @@
  * the request log, HOST, the refresh cookie's attributes, seeded users, the control API,
  * and stopping when npm alone is told to stop.
  */
+import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import net from 'node:net'
+import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createControlClient } from '../mock-server/index.ts'
 import { setCookie } from './support/cookies.ts'
@@ -150,6 +153,25 @@ describe('npm start over HTTP', () => {
     expect((await refresh()).status).toBe(200)
     expect(await control.count('/token')).toBe(2)
     expect((await fetch(`${silent.url}/__control/requests`)).status).toBe(404)
+  })
+})
+
+describe("README's end-to-end example of the control API", () => {
+  it('runs as written against CONTROL_API=1 REFRESH_TRANSPORT=body npm start, and prints 200 2', async () => {
+    const server = await launch({ CONTROL_API: '1', REFRESH_TRANSPORT: 'body', LOG: 'silent' })
+    const root = new URL('..', import.meta.url)
+    const readme = readFileSync(new URL('README.md', root), 'utf8')
+    const section = readme.slice(readme.indexOf('### Test controls over HTTP'))
+    const code = /```ts\n([\s\S]*?)```/.exec(section)?.[1] ?? ''
+    expect(code).toContain("const baseUrl = 'http://localhost:3000'")
+    const runnable = code
+      .replace("'ky-token-refresh'", JSON.stringify(new URL('src/index.ts', root).pathname))
+      .replace("'ky-token-refresh/mock-server'", JSON.stringify(new URL('mock-server/index.ts', root).pathname))
+      .replace('http://localhost:3000', server.url)
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', runnable], {
+      cwd: root,
+    })
+    expect(stdout.trim()).toBe('200 2')
   })
 })
 
