@@ -14,7 +14,8 @@ auth.on('sessionExpired', (expired) => {
     | 'REFRESH_FAILED'
     | 'INVALID_RESPONSE'
     | 'LOGGED_OUT'
-    | 'LOGOUT_FAILED' = expired.code
+    | 'LOGOUT_FAILED'
+    | 'STORAGE_FAILED' = expired.code
   return code
 })
 
