@@ -75,7 +75,10 @@ export function controlRoutes(kit: TestKit): Hono {
     }
     return c.json({ accessToken: await kit.signAccessToken(claims as Record<string, unknown>) })
   })
-  routes.post('/reset', (c) => {
+  routes.post('/reset', async (c) => {
+    // A store the server was given (npm start's SQLite, Redis or memory store) outlives the app that reset
+    // recreates: its sessions are revoked first, so that no token issued before the reset still works.
+    await kit.app.revokeAllSessions()
     kit.reset()
     return c.json({ reset: true })
   })

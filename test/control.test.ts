@@ -3,7 +3,7 @@
  * port 0, driven through `createControlClient` as a Playwright or Cypress test would.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createControlClient, isControlError } from '../mock-server/index.ts'
+import { createControlClient, createMemoryStore, isControlError } from '../mock-server/index.ts'
 import { type AuthServer, startAuthServer } from '../mock-server/node.ts'
 import { DEMO, get, post, problemOf, tokensOf } from './support/requests.ts'
 
@@ -122,6 +122,27 @@ describe('the control API', () => {
     expect(Math.abs((await control().now()) - Date.now())).toBeLessThan(1_000)
     expect((await refresh(refreshToken)).status).toBe(400)
     await login()
+  })
+
+  it('ends the sessions of a store the server was given, as npm start gives its own', async () => {
+    const given = await startAuthServer({
+      port: 0,
+      bcryptCost: 4,
+      transport: 'body',
+      controlApi: true,
+      store: createMemoryStore(),
+      // Fixed secrets, as npm start has: a token from before the reset would still verify.
+      accessSecret: 'a'.repeat(32),
+      refreshSecret: 'r'.repeat(32),
+    })
+    try {
+      const { refreshToken } = await login(given.url)
+      await createControlClient(given.url).reset()
+      expect((await fetch(post(`${given.url}/refresh`, { refreshToken }))).status).toBe(400)
+      await login(given.url)
+    } finally {
+      await given.close()
+    }
   })
 
   it.each([
