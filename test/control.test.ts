@@ -189,3 +189,22 @@ describe('enabling the control API', () => {
     expect(() => createControlClient('ftp://localhost')).toThrow(/`baseUrl`/)
   })
 })
+
+describe("the real server's own routes", () => {
+  it('serves GET / from the home hook when one is given, and GET /health beside it', async () => {
+    const server = await startAuthServer({
+      port: 0,
+      home: () => new Response('<h1>demo app</h1>', { headers: { 'content-type': 'text/html' } }),
+    })
+    try {
+      expect(await (await fetch(`${server.url}/`)).text()).toBe('<h1>demo app</h1>')
+      expect(await (await fetch(`${server.url}/health`)).json()).toEqual({ status: 'ok' })
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('throws a TypeError naming home when it is not a function', async () => {
+    await expect(startAuthServer({ port: 0, home: 'index.html' as never })).rejects.toThrow(/`home` option/)
+  })
+})
