@@ -39,6 +39,8 @@ export default defineConfig([
     ...shared,
     entry: { 'mock-server/node': 'mock-server/node.ts' },
     platform: 'node',
+    // `node:sqlite` exists only with its prefix: tsup's default strips it, leaving an unresolvable `sqlite`.
+    removeNodeProtocol: false,
     noExternal: ['hono', 'bcryptjs', '@hono/node-server'],
   },
 ])

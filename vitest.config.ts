@@ -14,7 +14,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/browser/**'],
+    // The Redis suite needs redis-server: `npm run test:redis` (vitest.redis.config.ts) runs it.
+    exclude: ['test/browser/**', 'test/store-redis.test.ts'],
     environment: 'node',
     // Nothing may be skipped or focused and still count as passing.
     allowOnly: false,

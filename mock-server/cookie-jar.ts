@@ -25,6 +25,34 @@ interface StoredCookie {
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/
 
+/** The attributes the jar acts on; `Max-Age` wins over `Expires`, as RFC 6265 §5.3 says. */
+function attributesOf(attributes: readonly string[], nowMs: number): Omit<StoredCookie, 'value'> {
+  let path = '/'
+  let secure = false
+  let maxAgeExpiry: number | undefined
+  let expires: number | undefined
+  for (const attribute of attributes) {
+    const [key = '', value = ''] = attribute.split('=')
+    const name = key.toLowerCase()
+    if (name === 'path') path = value || '/'
+    else if (name === 'secure') secure = true
+    else if (name === 'max-age') maxAgeExpiry = nowMs + Number(value) * 1000
+    else if (name === 'expires') expires = Date.parse(value)
+  }
+  return { path, secure, expiresAt: maxAgeExpiry ?? expires }
+}
+
+/** One `Set-Cookie` value as a named cookie, or `undefined` when it has no `name=`. */
+function parseSetCookie(setCookie: string, nowMs: number): { name: string; cookie: StoredCookie } | undefined {
+  const [pair = '', ...attributes] = setCookie.split(';').map((part) => part.trim())
+  const separator = pair.indexOf('=')
+  if (separator < 1) return undefined
+  return {
+    name: pair.slice(0, separator),
+    cookie: { value: pair.slice(separator + 1), ...attributesOf(attributes, nowMs) },
+  }
+}
+
 /**
  * @param pageOrigin The origin of the page making requests, when known (in a
  *   browser). Requests with `credentials: 'same-origin'` carry cookies only to
@@ -51,23 +79,10 @@ export function createCookieJar(now: () => number, pageOrigin: string | undefine
   return {
     store(setCookie, request) {
       if (!includesCredentials(request)) return
-      const [pair = '', ...attributes] = setCookie.split(';').map((part) => part.trim())
-      const separator = pair.indexOf('=')
-      if (separator < 1) return
-      let path = '/'
-      let secure = false
-      let expiresAt: number | undefined
-      for (const attribute of attributes) {
-        const [key = '', value = ''] = attribute.split('=')
-        const name = key.toLowerCase()
-        if (name === 'path') path = value || '/'
-        else if (name === 'secure') secure = true
-        else if (name === 'max-age') expiresAt = now() + Number(value) * 1000
-        else if (name === 'expires' && expiresAt === undefined) expiresAt = Date.parse(value)
-      }
-      const name = pair.slice(0, separator)
-      if (expiresAt !== undefined && !(expiresAt > now())) cookies.delete(name)
-      else cookies.set(name, { value: pair.slice(separator + 1), path, secure, expiresAt })
+      const parsed = parseSetCookie(setCookie, now())
+      if (!parsed) return
+      if (parsed.cookie.expiresAt !== undefined && !(parsed.cookie.expiresAt > now())) cookies.delete(parsed.name)
+      else cookies.set(parsed.name, parsed.cookie)
     },
 
     header(request) {

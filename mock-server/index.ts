@@ -4,7 +4,16 @@
  * browsers (with `setupWorker`), Deno, Bun and workers. The Node HTTP server
  * lives in `ky-token-refresh/mock-server/node`.
  */
-export { type AuthApp, type CookieChannel, createAuthApp, REFRESH_COOKIE } from './app.ts'
+export { type AuthApp, type ClientConnection, type CookieChannel, createAuthApp, REFRESH_COOKIE } from './app.ts'
+export {
+  type ControlClient,
+  type ControlClientOptions,
+  ControlError,
+  type ControlErrorCode,
+  createControlClient,
+  isControlError,
+  type RequestsAnswer,
+} from './e2e.ts'
 export {
   type AuthHandlers,
   type AuthHandlersOptions,
@@ -14,6 +23,25 @@ export {
   type RecordedRequest,
   type RefreshFailure,
 } from './handlers.ts'
-export { type AuthAppOptions, DEMO_USER, type DemoUser } from './options.ts'
-export { type AuthProfile, type ProfileName, profiles, type RefreshTransport } from './profiles.ts'
-export { type AuthStore, createMemoryStore, type FamilyHead, type StoredUser, type TokenFamily } from './store.ts'
+export type { HmacSha256 } from './jwt.ts'
+export type { AuthLogger, LogDetails } from './logger.ts'
+export { type AuthAppOptions, DEMO_USER, type DemoUser, type RefreshCookieOptions, type SeedUser } from './options.ts'
+export {
+  type AuthProfile,
+  type ProfileName,
+  profiles,
+  type RefreshTransport,
+  type Refusal,
+  type RefusalBody,
+  type TutorialClaim,
+} from './profiles.ts'
+export {
+  type AuthStore,
+  createMemoryStore,
+  type FamilyHead,
+  type ReplacedToken,
+  type StoredUser,
+  type TokenFamily,
+} from './store.ts'
+export type { TestControls } from './test-kit.ts'
+export type { LoginThrottleOptions } from './throttle.ts'

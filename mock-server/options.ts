@@ -1,11 +1,35 @@
-import { base64url } from './jwt.ts'
+import { base64url, type HmacSha256 } from './jwt.ts'
+import { type AuthLogger, isLogger } from './logger.ts'
 import { type AuthProfile, type ProfileName, profiles, type RefreshTransport } from './profiles.ts'
-import { type AuthStore, createMemoryStore } from './store.ts'
+import { withStoreFailures } from './store/failure.ts'
+import { type AuthStore, createMemoryStore, STORE_METHODS } from './store.ts'
+import type { LoginThrottleConfig, LoginThrottleOptions } from './throttle.ts'
+import { normalizeIdentifier } from './usernames.ts'
 
 /** The account that exists from the start (tutorial 000's). */
 export interface DemoUser {
   readonly username: string
   readonly password: string
+}
+
+/** An account created at start-up, with claims of its own for role-based UIs. */
+export interface SeedUser {
+  /** Exactly one of `username` and `email`. */
+  readonly username?: string | undefined
+  readonly email?: string | undefined
+  readonly password: string
+  /** Added to the user's access tokens, such as `{ role: 'admin' }`; protocol claims (`sub`, `exp`...) are refused. */
+  readonly claims?: Readonly<Record<string, unknown>> | undefined
+}
+
+/** The refresh cookie's attributes that a deployment may need to change. */
+export interface RefreshCookieOptions {
+  /** @default 'refreshToken' */
+  readonly name?: string | undefined
+  /** @default '/' */
+  readonly path?: string | undefined
+  /** `'None'` is for a frontend on another site, and needs https. @default 'Strict' */
+  readonly sameSite?: 'Strict' | 'Lax' | 'None' | undefined
 }
 
 /** Options of {@link createAuthApp}. Every one is optional; each default is listed. */
@@ -48,6 +72,27 @@ export interface AuthAppOptions {
   basePath?: string | undefined
   /** Largest accepted request body in bytes; larger ones get 413. @default 65536 */
   maxBodyBytes?: number | undefined
+  /** Receives the server's own failures (a store that fails), never a token or a secret. @default console */
+  logger?: AuthLogger | undefined
+  /** Name, path and SameSite of the refresh cookie. @default { name: 'refreshToken', path: '/', sameSite: 'Strict' } */
+  cookie?: RefreshCookieOptions | undefined
+  /**
+   * Failed logins allowed per account and per client address before 429 + `Retry-After`, or `false` for none.
+   * @default { maxFailuresPerAccount: 10, maxFailuresPerClient: 100, windowSeconds: 900 }
+   */
+  loginThrottle?: LoginThrottleOptions | false | undefined
+  /**
+   * Take the client address from the last `X-Forwarded-For` entry (the one your proxy appended) instead of the
+   * connection. Only behind a proxy that sets it: otherwise any client picks its own address. @default false
+   */
+  trustProxy?: boolean | undefined
+  /** Accounts created at start-up besides the demo user, with claims of their own. @default [] */
+  seedUsers?: readonly SeedUser[] | undefined
+  /**
+   * HMAC-SHA-256 for signing and checking tokens; `startAuthServer` passes `node:crypto`'s, faster than the
+   * portable default. @default Web Crypto's
+   */
+  hmac?: HmacSha256 | undefined
 }
 
 export interface AppConfig {
@@ -65,6 +110,12 @@ export interface AppConfig {
   readonly allowedOrigins: ReadonlySet<string>
   readonly basePath: string
   readonly maxBodyBytes: number
+  readonly logger: AuthLogger
+  readonly cookie: Required<{ [K in keyof RefreshCookieOptions]: NonNullable<RefreshCookieOptions[K]> }>
+  readonly loginThrottle: LoginThrottleConfig | false
+  readonly trustProxy: boolean
+  readonly seedUsers: readonly SeedUser[]
+  readonly hmac: HmacSha256 | undefined
 }
 
 /** The default demo account: `user1` / `password123`. */
@@ -102,6 +153,24 @@ function origin(value: unknown): string {
   return fail('allowedOrigins', 'an array of origins such as "http://localhost:5173"')
 }
 
+const TUTORIAL_CLAIMS: ReadonlySet<unknown> = new Set(['id', 'userId', 'username', 'email', 'role'])
+
+/** The optional fields a profile words its answers with. */
+function checkProfileBodies(profile: AuthProfile): void {
+  const { refusalBodies = {}, tutorialClaims = [], protectedUser = 'reference' } = profile
+  for (const [refusal, body] of Object.entries(refusalBodies)) {
+    const text = typeof body === 'object' && body !== null && 'text' in body && typeof body.text === 'string'
+    const json = typeof body === 'object' && body !== null && 'json' in body && typeof body.json === 'object'
+    if (!text && !json) fail(`profile.refusalBodies.${refusal}`, '{ text } or { json }')
+  }
+  if (!Array.isArray(tutorialClaims) || !tutorialClaims.every((claim) => TUTORIAL_CLAIMS.has(claim))) {
+    fail('profile.tutorialClaims', `an array of ${[...TUTORIAL_CLAIMS].join(', ')}`)
+  }
+  if (protectedUser !== 'reference' && protectedUser !== 'claims') {
+    fail('profile.protectedUser', '"reference" or "claims"')
+  }
+}
+
 /** A custom profile is checked field by field, like every other option. */
 function checkProfile(profile: AuthProfile): void {
   const statuses: Record<string, readonly number[]> = {
@@ -121,32 +190,24 @@ function checkProfile(profile: AuthProfile): void {
     fail('profile.transport', '"cookie", "body" or undefined')
   }
   if (typeof profile.protectedMessage !== 'string') fail('profile.protectedMessage', 'a string')
+  checkProfileBodies(profile)
   if (profile.logoutMessage !== undefined && typeof profile.logoutMessage !== 'string') {
     fail('profile.logoutMessage', 'a string or undefined')
   }
 }
 
-export function normalizeAppOptions(options: AuthAppOptions): AppConfig {
-  if (typeof options !== 'object' || options === null) throw new TypeError('The `options` argument must be an object')
-  const accessSecret = secret(options.accessSecret, 'accessSecret')
-  const refreshSecret = secret(options.refreshSecret, 'refreshSecret')
-  if (accessSecret === refreshSecret) fail('refreshSecret', 'different from `accessSecret`')
-
-  const { profile: profileOption = 'reference' } = options
+function chosenProfile(option: AuthAppOptions['profile']): AuthProfile {
+  // Only `undefined` defaults: a `null` profile is a mistake to report.
+  const name = option === undefined ? 'reference' : option
   // `hasOwn`, so that names such as "toString" or "__proto__" are not taken from Object.prototype.
   const profile =
-    typeof profileOption === 'object'
-      ? profileOption
-      : Object.hasOwn(profiles, profileOption)
-        ? profiles[profileOption]
-        : undefined
+    typeof name === 'object' ? name : Object.hasOwn(profiles, name) ? profiles[name as ProfileName] : undefined
   if (!profile) fail('profile', `one of ${Object.keys(profiles).join(', ')}, or a profile object`)
   checkProfile(profile)
+  return profile
+}
 
-  const transport = options.transport ?? 'cookie'
-  if (transport !== 'cookie' && transport !== 'body') fail('transport', '"cookie" or "body"')
-
-  const { demoUser = DEMO_USER } = options
+function demoUserOf(demoUser: AuthAppOptions['demoUser'] = DEMO_USER): DemoUser | false {
   if (
     demoUser !== false &&
     (typeof demoUser !== 'object' ||
@@ -156,43 +217,137 @@ export function normalizeAppOptions(options: AuthAppOptions): AppConfig {
   ) {
     fail('demoUser', 'false or { username, password } strings')
   }
+  return demoUser
+}
 
-  if (options.clock !== undefined && typeof options.clock !== 'function')
-    fail('clock', 'a function returning milliseconds')
-  if (options.allowedOrigins !== undefined && !Array.isArray(options.allowedOrigins)) {
-    fail('allowedOrigins', 'an array of origins such as "http://localhost:5173"')
-  }
-  const basePath = options.basePath ?? ''
-  if (typeof basePath !== 'string' || !/^(\/[\w.~-]+)*$/.test(basePath)) fail('basePath', 'a path such as "/api/auth"')
-
-  const store = options.store ?? createMemoryStore()
-  for (const method of [
-    'findUser',
-    'insertUser',
-    'findFamily',
-    'insertFamily',
-    'rotateFamily',
-    'revokeFamily',
-    'revokeAllFamilies',
-  ] as const) {
+function storeOf(option: AuthStore | undefined): AuthStore {
+  const store = option ?? createMemoryStore()
+  for (const method of STORE_METHODS) {
     if (typeof store[method] !== 'function') fail('store', `an AuthStore (missing \`${method}\`)`)
   }
+  // A store's failure, whatever it throws, becomes one typed error: the app answers 503 and logs it.
+  return withStoreFailures(store)
+}
 
+function loggerOf(option: AuthLogger | undefined): AuthLogger {
+  const logger = option ?? console
+  if (!isLogger(logger)) fail('logger', 'an object with an error(message, details) method')
+  return logger
+}
+
+function basePathOf(basePath: unknown = ''): string {
+  if (typeof basePath !== 'string' || !/^(\/[\w.~-]+)*$/.test(basePath)) fail('basePath', 'a path such as "/api/auth"')
+  return basePath
+}
+
+function allowedOriginsOf(option: AuthAppOptions['allowedOrigins']): ReadonlySet<string> {
+  if (option !== undefined && !Array.isArray(option)) {
+    fail('allowedOrigins', 'an array of origins such as "http://localhost:5173"')
+  }
+  return new Set((option ?? []).map(origin))
+}
+
+const COOKIE_NAME = /^[!#$%&'*+\-.^\w`|~]+$/
+
+function cookieOf(option: RefreshCookieOptions | undefined): AppConfig['cookie'] {
+  if (option !== undefined && (typeof option !== 'object' || option === null)) fail('cookie', 'an object')
+  const { name = 'refreshToken', path = '/', sameSite = 'Strict' } = option ?? {}
+  if (typeof name !== 'string' || !COOKIE_NAME.test(name)) fail('cookie.name', 'a cookie name such as "refreshToken"')
+  if (typeof path !== 'string' || !/^\/[\w.~/-]*$/.test(path)) fail('cookie.path', 'a path such as "/" or "/api/auth"')
+  if (sameSite !== 'Strict' && sameSite !== 'Lax' && sameSite !== 'None') {
+    fail('cookie.sameSite', '"Strict", "Lax" or "None"')
+  }
+  return { name, path, sameSite }
+}
+
+function loginThrottleOf(option: AuthAppOptions['loginThrottle']): LoginThrottleConfig | false {
+  if (option === false) return false
+  if (option !== undefined && (typeof option !== 'object' || option === null)) {
+    fail('loginThrottle', 'false or { maxFailuresPerAccount, maxFailuresPerClient, windowSeconds }')
+  }
+  const limits = option ?? {}
   return {
-    accessSecret,
-    refreshSecret,
+    maxFailuresPerAccount: integer(limits.maxFailuresPerAccount, 'loginThrottle.maxFailuresPerAccount', 10, 0, 1e6),
+    maxFailuresPerClient: integer(limits.maxFailuresPerClient, 'loginThrottle.maxFailuresPerClient', 100, 0, 1e6),
+    windowMs: integer(limits.windowSeconds, 'loginThrottle.windowSeconds', 900, 1, 86_400) * 1000,
+  }
+}
+
+/** Names the token protocol owns: a seeded claim must not override them. */
+const RESERVED_CLAIMS = new Set(['sub', 'name', 'sid', 'fam', 'jti', 'iat', 'exp', 'nbf', 'iss', 'aud', 'typ'])
+
+function seedUserOf(user: SeedUser, index: number): SeedUser {
+  const where = `seedUsers[${index}]`
+  if (typeof user !== 'object' || user === null) fail(where, 'an object { username or email, password, claims? }')
+  if ((user.username === undefined) === (user.email === undefined)) fail(where, 'given exactly one of username, email')
+  const field = user.email === undefined ? 'username' : 'email'
+  try {
+    normalizeIdentifier(user[field] as string, field)
+  } catch {
+    fail(`${where}.${field}`, field === 'email' ? 'an email address' : 'a username of visible characters')
+  }
+  if (typeof user.password !== 'string' || user.password.length < 8) fail(`${where}.password`, 'at least 8 characters')
+  const { claims = {} } = user
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) fail(`${where}.claims`, 'an object')
+  for (const claim of Object.keys(claims)) {
+    if (RESERVED_CLAIMS.has(claim)) fail(`${where}.claims`, `free of the protocol's own claim "${claim}"`)
+  }
+  return user
+}
+
+function seedUsersOf(option: AuthAppOptions['seedUsers']): readonly SeedUser[] {
+  if (option === undefined) return []
+  if (!Array.isArray(option)) fail('seedUsers', 'an array of { username or email, password, claims? }')
+  return option.map(seedUserOf)
+}
+
+function secretsOf(options: AuthAppOptions): { accessSecret: string; refreshSecret: string } {
+  const accessSecret = secret(options.accessSecret, 'accessSecret')
+  const refreshSecret = secret(options.refreshSecret, 'refreshSecret')
+  if (accessSecret === refreshSecret) fail('refreshSecret', 'different from `accessSecret`')
+  return { accessSecret, refreshSecret }
+}
+
+function transportOf(profile: AuthProfile, option: AuthAppOptions['transport']): RefreshTransport {
+  const transport = option ?? 'cookie'
+  if (transport !== 'cookie' && transport !== 'body') fail('transport', '"cookie" or "body"')
+  return profile.transport ?? transport
+}
+
+function clockOf(option: AuthAppOptions['clock']): () => number {
+  if (option !== undefined && typeof option !== 'function') fail('clock', 'a function returning milliseconds')
+  // Looked up on every call, so fake timers installed after creation still apply.
+  return option ?? (() => Date.now())
+}
+
+function hmacOf(option: AuthAppOptions['hmac']): HmacSha256 | undefined {
+  if (option !== undefined && typeof option !== 'function') fail('hmac', 'a function (key) => (data) => MAC')
+  return option
+}
+
+export function normalizeAppOptions(options: AuthAppOptions): AppConfig {
+  if (typeof options !== 'object' || options === null) throw new TypeError('The `options` argument must be an object')
+  const profile = chosenProfile(options.profile)
+  if (options.trustProxy !== undefined && typeof options.trustProxy !== 'boolean') fail('trustProxy', 'a boolean')
+  return {
+    ...secretsOf(options),
     accessTokenTtl: integer(options.accessTokenTtl, 'accessTokenTtl', 900, 1, 31_536_000),
     refreshTokenTtl: integer(options.refreshTokenTtl, 'refreshTokenTtl', 604_800, 1, 315_360_000),
-    transport: profile.transport ?? transport,
+    transport: transportOf(profile, options.transport),
     profile,
     reuseGraceMs: integer(options.reuseGraceSeconds, 'reuseGraceSeconds', 10, 0, 3600) * 1000,
-    store,
-    // Looked up on every call, so fake timers installed after creation still apply.
-    clock: options.clock ?? (() => Date.now()),
+    store: storeOf(options.store),
+    clock: clockOf(options.clock),
     bcryptCost: integer(options.bcryptCost, 'bcryptCost', 10, 4, 15),
-    demoUser,
-    allowedOrigins: new Set((options.allowedOrigins ?? []).map(origin)),
-    basePath,
+    demoUser: demoUserOf(options.demoUser),
+    allowedOrigins: allowedOriginsOf(options.allowedOrigins),
+    basePath: basePathOf(options.basePath),
     maxBodyBytes: integer(options.maxBodyBytes, 'maxBodyBytes', 65_536, 1, 16_777_216),
+    cookie: cookieOf(options.cookie),
+    loginThrottle: loginThrottleOf(options.loginThrottle),
+    trustProxy: options.trustProxy ?? false,
+    seedUsers: seedUsersOf(options.seedUsers),
+    hmac: hmacOf(options.hmac),
+    logger: loggerOf(options.logger),
   }
 }

@@ -10,6 +10,21 @@
 
 export type RefreshTransport = 'cookie' | 'body'
 
+/** The refusals whose body a tutorial server chose itself (bad input always gets the JSON `{ error, message }`). */
+export type Refusal =
+  | 'missingAccess'
+  | 'invalidAccess'
+  | 'unknownUser'
+  | 'wrongPassword'
+  | 'missingRefresh'
+  | 'invalidRefresh'
+
+/** A refusal's body: plain text (Express's `res.send('...')`, `sendStatus`) or a JSON object (`res.json`). */
+export type RefusalBody = { readonly text: string } | { readonly json: Readonly<Record<string, string>> }
+
+/** The claims a tutorial server puts in its access tokens, besides the protocol's own (`sub`, `sid`, `jti`...). */
+export type TutorialClaim = 'id' | 'userId' | 'username' | 'email' | 'role'
+
 /** The observable behaviour of a server: transport, rotation, revocation and the statuses it answers. */
 export interface AuthProfile {
   /** Where login puts the refresh token; `undefined` lets the `transport` option decide. */
@@ -34,6 +49,15 @@ export interface AuthProfile {
   readonly protectedMessage: string
   /** `/logout` answers 200 with this `message`; without one, 204 with no body. */
   readonly logoutMessage?: string | undefined
+  /** Bodies of the refusals the server words itself; the others are JSON `{ error, message }`. */
+  readonly refusalBodies?: Readonly<Partial<Record<Refusal, RefusalBody>>> | undefined
+  /** Claims added to access tokens, named as the tutorial names them (`role` is the user's, else `'user'`). */
+  readonly tutorialClaims?: readonly TutorialClaim[] | undefined
+  /**
+   * The `user` of a `/protected` answer: `{ id, name }`, or (`'claims'`) the token's tutorial claims with
+   * `iat` and `exp`, as an Express server that answers `req.user` does. @default 'reference'
+   */
+  readonly protectedUser?: 'reference' | 'claims' | undefined
 }
 
 /**
@@ -70,6 +94,17 @@ export const profiles = {
     protectedMessage: 'Welcome to protected route!',
     // Tutorial 000 has no logout route: the one served here stays the reference's.
     logoutMessage: undefined,
+    refusalBodies: {
+      missingAccess: { text: 'Access Token Required' },
+      invalidAccess: { text: 'Invalid or Expired Token' },
+      unknownUser: { text: 'Invalid credentials' },
+      wrongPassword: { text: 'Invalid credentials' },
+      missingRefresh: { text: 'Refresh Token Required' },
+      invalidRefresh: { text: 'Invalid Refresh Token' },
+    },
+    tutorialClaims: ['id', 'username', 'role'],
+    // The tutorial answers `user` (its decoded token); the SDK's preset tests still expect `{ id, name }` here.
+    protectedUser: 'reference',
   },
   /** Tutorial 001: refresh token in an HttpOnly cookie, `/refresh` returns only an access token, `/logout` clears the cookie and answers `{ message: 'Logged out' }`. */
   staticCookie: {
@@ -84,6 +119,16 @@ export const profiles = {
     loginFailureStatus: 400,
     protectedMessage: 'You are authorized!',
     logoutMessage: 'Logged out',
+    refusalBodies: {
+      missingAccess: { text: 'Unauthorized' },
+      invalidAccess: { text: 'Forbidden' },
+      unknownUser: { json: { error: 'User not found' } },
+      wrongPassword: { json: { error: 'Invalid password' } },
+      missingRefresh: { json: { error: 'No token provided' } },
+      invalidRefresh: { json: { error: 'Invalid token' } },
+    },
+    tutorialClaims: ['id', 'email'],
+    protectedUser: 'reference',
   },
   /** Tutorial 002: `/refresh-token` with the refresh token in the body, returns only an access token. */
   staticBody: {
@@ -99,6 +144,10 @@ export const profiles = {
     protectedMessage: 'You are authorized!',
     // Tutorial 002 has no logout route either.
     logoutMessage: undefined,
+    // `sendStatus(403)` for every refusal of `/refresh-token`; 002 has no login or protected route of its own.
+    refusalBodies: { missingRefresh: { text: 'Forbidden' }, invalidRefresh: { text: 'Forbidden' } },
+    tutorialClaims: ['userId'],
+    protectedUser: 'reference',
   },
 } as const satisfies Record<string, AuthProfile>
 

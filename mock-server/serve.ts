@@ -3,32 +3,30 @@
  * environment variables of tutorial 000's `.env` (see README, "Environment").
  */
 import process from 'node:process'
-import { type AuthServer, startAuthServer } from './node.ts'
+import { EnvError, httpSettingsOf } from './env.ts'
+import { type AuthServer, type AuthServerOptions, isLoopback, startAuthServer } from './node.ts'
 import { type ProfileName, profiles, type RefreshTransport } from './profiles.ts'
-
-class EnvError extends Error {}
+import { openStorage } from './store/open.ts'
 
 function integer(name: string, fallback: number): number {
   const raw = process.env[name]
   if (raw === undefined || raw === '') return fallback
-  if (!/^\d+$/.test(raw)) throw new EnvError(`${name} must be a whole number, got "${raw}"`)
+  if (!/^\d+$/.test(raw)) throw new EnvError('ENV_INVALID', `${name} must be a whole number, got "${raw}"`)
   return Number(raw)
 }
 
 function oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
   const raw = process.env[name]
   if (raw === undefined || raw === '') return fallback
-  if (!(allowed as readonly string[]).includes(raw)) throw new EnvError(`${name} must be one of ${allowed.join(', ')}`)
+  if (!(allowed as readonly string[]).includes(raw))
+    throw new EnvError('ENV_INVALID', `${name} must be one of ${allowed.join(', ')}`)
   return raw as T
 }
 
-function secret(name: string): string | undefined {
-  const value = process.env[name]
-  if (value === undefined || value === '') {
-    console.warn(`${name} is not set: using a random secret for this run (tokens will not survive a restart).`)
-    return undefined
-  }
-  return value
+/** A variable's value, `undefined` when it is unset or empty. */
+function setting(...names: string[]): string | undefined {
+  for (const name of names) if (process.env[name]) return process.env[name]
+  return undefined
 }
 
 /** The variable behind each option the app validates, so that a refusal names what the user actually set. */
@@ -41,14 +39,38 @@ const VARIABLE_OF_OPTION: Readonly<Record<string, string>> = {
   reuseGraceSeconds: 'REFRESH_REUSE_GRACE',
   bcryptCost: 'BCRYPT_COST',
   allowedOrigins: 'CORS_ORIGINS',
+  hostname: 'HOST',
+  controlApi: 'CONTROL_API',
+  trustProxy: 'TRUST_PROXY',
+  'cookie.name': 'COOKIE_NAME',
+  'cookie.path': 'COOKIE_PATH',
+  'cookie.sameSite': 'COOKIE_SAMESITE',
+  'loginThrottle.maxFailuresPerAccount': 'LOGIN_MAX_FAILURES_PER_ACCOUNT',
+  'loginThrottle.maxFailuresPerClient': 'LOGIN_MAX_FAILURES_PER_CLIENT',
+  'loginThrottle.windowSeconds': 'LOGIN_FAILURE_WINDOW',
 }
+
+/** The variable behind an option path; a seeded user's fields are named within SEED_USERS. */
+const variableOf = (option: string) =>
+  VARIABLE_OF_OPTION[option] ?? (option.startsWith('seedUsers') ? option.replace('seedUsers', 'SEED_USERS') : undefined)
 
 /** "The `bcryptCost` option must be ..." becomes "BCRYPT_COST must be ..."; other messages pass unchanged. */
 function inVariableTerms(message: string): string {
-  return message.replace(
-    /(?:The )?`(\w+)`(?: option)?/g,
-    (match, option: string) => VARIABLE_OF_OPTION[option] ?? match,
-  )
+  return message.replace(/(?:The )?`([\w.[\]]+)`(?: option)?/g, (match, option: string) => variableOf(option) ?? match)
+}
+
+/** The address to print: `localhost` for loopback, the site a dev server on localhost shares its cookies with. */
+function printedUrl(url: string, hostname: string): string {
+  const { port } = new URL(url)
+  return isLoopback(hostname) || hostname === '0.0.0.0' || hostname === '::' ? `http://localhost:${port}` : url
+}
+
+/** npm forwards a signal to its shell, not to node: when that shell dies, node's parent changes, and it closes. */
+function closeWhenOrphaned(stop: (reason: string) => void): void {
+  const parent = process.ppid
+  setInterval(() => {
+    if (process.ppid !== parent) stop('Parent process exited')
+  }, 200).unref()
 }
 
 async function main(): Promise<void> {
@@ -56,24 +78,34 @@ async function main(): Promise<void> {
   // Handlers go in before the server listens: a signal right after "listening" must still close it.
   // A repeated signal (npm forwards the one the group already got) does not interrupt the closing.
   let server: AuthServer | undefined
+  let storage: { close(): Promise<void> } | undefined
   let closing = false
-  const stop = (signal: NodeJS.Signals) => {
+  const stop = (reason: string) => {
     if (closing) return
     closing = true
-    console.log(`${signal} received, closing.`)
-    ;(server?.close() ?? Promise.resolve()).then(
-      () => process.exit(0),
-      () => process.exit(1),
-    )
+    console.log(`${reason}${/^SIG/.test(reason) ? ' received' : ''}, closing.`)
+    ;(server?.close() ?? Promise.resolve())
+      .then(() => storage?.close())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      )
   }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
 
-  server = await startAuthServer({
+  // Every variable is checked before the storage is opened: a bad PORT creates no database.
+  const http = httpSettingsOf(process.env, (line) => console.log(line))
+  const hostname = http.hostname ?? '127.0.0.1'
+  if (!isLoopback(hostname) && !http.controlApi) {
+    console.warn(`HOST=${hostname} is not a loopback address: the server will be reachable from the network.`)
+  }
+  const options: AuthServerOptions = {
+    ...http,
+    // This process serves nothing else: the node-server may swap in its faster Request and Response.
+    lightweightGlobals: true,
     port: integer('PORT', 3000),
-    hostname: '127.0.0.1',
-    accessSecret: secret('JWT_SECRET'),
-    refreshSecret: secret('JWT_REFRESH_SECRET'),
+    logger: console,
     accessTokenTtl: integer('JWT_EXPIRATION', 900),
     refreshTokenTtl: integer('JWT_REFRESH_EXPIRATION', 604_800),
     transport: oneOf<RefreshTransport>('REFRESH_TRANSPORT', ['cookie', 'body'], 'cookie'),
@@ -84,10 +116,28 @@ async function main(): Promise<void> {
       .split(',')
       .map((origin) => origin.trim())
       .filter(Boolean),
+  }
+  const opened = await openStorage({
+    database: setting('DATABASE', 'AUTH_STORE'),
+    accessSecret: setting('JWT_SECRET'),
+    refreshSecret: setting('JWT_REFRESH_SECRET'),
+    cwd: process.cwd(),
+    info: (line) => console.log(line),
+    warn: (line) => console.warn(line),
+  })
+  storage = opened
+  server = await startAuthServer({
+    ...options,
+    store: opened.store,
+    accessSecret: opened.accessSecret,
+    refreshSecret: opened.refreshSecret,
   })
   const transport = profiles[profile].transport ?? (process.env.REFRESH_TRANSPORT || 'cookie')
-  console.log(`Auth server (profile ${profile}, refresh token via ${transport}) listening on ${server.url}`)
+  closeWhenOrphaned(stop)
+  const url = printedUrl(server.url, hostname)
+  console.log(`Auth server (profile ${profile}, refresh token via ${transport}) listening on ${url}`)
   console.log('Demo user: user1 / password123')
+  if (http.controlApi) console.log(`Test controls enabled under ${url}/__control/`)
 }
 
 main().catch((error: unknown) => {

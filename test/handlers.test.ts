@@ -156,6 +156,26 @@ describe('failNextRefreshes', () => {
     expect((await refresh(API, refreshToken)).status).toBe(200)
   })
 
+  it('with { afterCommit: { networkError: true } } rotates for real, then drops the answer', async () => {
+    const { refreshToken } = await bodyLogin()
+    auth.failNextRefreshes(1, { afterCommit: { networkError: true } })
+    await expect(refresh(API, refreshToken)).rejects.toThrow(TypeError)
+    expect(auth.requests.at(-1)).toEqual({ method: 'POST', route: '/refresh', status: 'network-error' })
+    // The server committed the rotation: outside the grace window the old token is a reused parent.
+    auth.advanceClock(60_000)
+    await problemOf(await refresh(API, refreshToken), 400)
+  })
+
+  it('with { afterCommit: { status } } answers the status after rotating, and stores no cookie from the lost answer', async () => {
+    const { refreshToken } = await login(COOKIE_API)
+    cookieAuth.failNextRefreshes(1, { afterCommit: { status: 504 } })
+    expect((await fetch(post(`${COOKIE_API}/refresh`))).status).toBe(504)
+    // The jar still holds the parent, which the grace window turns into the committed successor.
+    expect(cookieAuth.cookies.get('refreshToken')).toBe(refreshToken)
+    const replayed = await tokensOf(await fetch(post(`${COOKIE_API}/refresh`)))
+    expect(replayed.refreshToken).not.toBe(refreshToken)
+  })
+
   it('holds a refresh for { delay } on the timers and answers normally only once the delay has elapsed', async () => {
     const { refreshToken } = await bodyLogin()
     // Only timeouts are faked: the request still travels the real event loop to the handler.
@@ -247,6 +267,16 @@ describe('server-side controls', () => {
     }
     const fresh = await bodyLogin()
     expect((await refresh(API, fresh.refreshToken)).status).toBe(200)
+  })
+
+  it('expireAccessTokens refuses every access token issued so far, while refresh tokens still work', async () => {
+    const { accessToken, refreshToken } = await bodyLogin()
+    auth.expireAccessTokens()
+    const refused = await fetch(get(`${API}/protected`, accessToken))
+    expect(refused.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"')
+    await problemOf(refused, 401)
+    const renewed = await tokensOf(await refresh(API, refreshToken))
+    expect((await fetch(get(`${API}/protected`, renewed.accessToken))).status).toBe(200)
   })
 
   it('advanceClock moves the server clock only: tokens expire there while Date.now stays put', async () => {

@@ -16,6 +16,19 @@ const GRACE_SECONDS = 10
 
 type Transport = 'cookie' | 'body'
 
+/** A refusal as the tutorial words it: `res.send(text)` / `sendStatus`, `res.json(...)`, or our `{ error, message }`. */
+type Answer = { readonly text: string } | { readonly json: Record<string, string> } | 'problem'
+
+/** How each refusal of a profile reads, transcribed from its tutorial's code. */
+interface Refusals {
+  readonly missingAccess: Answer
+  readonly invalidAccess: Answer
+  readonly unknownUser: Answer
+  readonly wrongPassword: Answer
+  readonly missingRefresh: Answer
+  readonly invalidRefresh: Answer
+}
+
 interface Documented {
   readonly name: ProfileName
   /** The route the tutorial refreshes at. */
@@ -34,6 +47,18 @@ interface Documented {
   readonly afterLogout: { readonly refresh: number; readonly access: number }
   /** What `/logout` answers: 204, or (001's `res.json({ message: 'Logged out' })`) 200 and a message. */
   readonly logoutAnswer: { readonly status: number; readonly body: unknown }
+  readonly refusals: Refusals
+  /** The claims the tutorial signs into the demo user's access token (`jwt.sign({ id, username, role }, ...)`). */
+  readonly demoClaims: Record<string, unknown>
+}
+
+const PROBLEMS: Refusals = {
+  missingAccess: 'problem',
+  invalidAccess: 'problem',
+  unknownUser: 'problem',
+  wrongPassword: 'problem',
+  missingRefresh: 'problem',
+  invalidRefresh: 'problem',
 }
 
 const DOCUMENTED: readonly Documented[] = [
@@ -50,6 +75,8 @@ const DOCUMENTED: readonly Documented[] = [
     replayAfterGraceStatus: 400,
     afterLogout: { refresh: 400, access: 401 },
     logoutAnswer: { status: 204, body: '' },
+    refusals: PROBLEMS,
+    demoClaims: {},
   },
   {
     // 000: `/token`, 401 'Refresh Token Required', 403 'Invalid Refresh Token', 403 'Invalid or Expired Token'.
@@ -66,6 +93,15 @@ const DOCUMENTED: readonly Documented[] = [
     afterLogout: { refresh: 200, access: 200 },
     // 000 has no logout route; the reference's is served.
     logoutAnswer: { status: 204, body: '' },
+    refusals: {
+      missingAccess: { text: 'Access Token Required' },
+      invalidAccess: { text: 'Invalid or Expired Token' },
+      unknownUser: { text: 'Invalid credentials' },
+      wrongPassword: { text: 'Invalid credentials' },
+      missingRefresh: { text: 'Refresh Token Required' },
+      invalidRefresh: { text: 'Invalid Refresh Token' },
+    },
+    demoClaims: { id: 1, username: 'user1', role: 'user' },
   },
   {
     // 001: cookie `refreshToken`, 401 'No token provided', 403 'Invalid token', `sendStatus(403)` for a bad access token.
@@ -81,6 +117,16 @@ const DOCUMENTED: readonly Documented[] = [
     replayAfterGraceStatus: 200,
     afterLogout: { refresh: 200, access: 200 },
     logoutAnswer: { status: 200, body: '{"message":"Logged out"}' },
+    refusals: {
+      missingAccess: { text: 'Unauthorized' },
+      invalidAccess: { text: 'Forbidden' },
+      unknownUser: { json: { error: 'User not found' } },
+      wrongPassword: { json: { error: 'Invalid password' } },
+      missingRefresh: { json: { error: 'No token provided' } },
+      invalidRefresh: { json: { error: 'Invalid token' } },
+    },
+    // `{ id: user.id, email: user.email }`; the demo user's identifier stands in for its email.
+    demoClaims: { id: 1, email: 'user1' },
   },
   {
     // 002: `/refresh-token` answers every verification failure, a missing token included, with `sendStatus(403)`.
@@ -97,6 +143,9 @@ const DOCUMENTED: readonly Documented[] = [
     afterLogout: { refresh: 200, access: 200 },
     // 002 has no logout route; the reference's is served.
     logoutAnswer: { status: 204, body: '' },
+    // 002 has only `/refresh-token` (`sendStatus(403)`); the reference's login and protected answers are served.
+    refusals: { ...PROBLEMS, missingRefresh: { text: 'Forbidden' }, invalidRefresh: { text: 'Forbidden' } },
+    demoClaims: { userId: 1 },
   },
 ]
 
@@ -162,6 +211,19 @@ function refreshWith(profile: ProfileCase, refreshToken: string) {
   )
 }
 
+/** Checks a refusal's status and body against the transcription; `problem` is our JSON `{ error, message }`. */
+async function expectRefusal(response: Response, status: number, answer: Answer) {
+  if (answer === 'problem') return void (await problemOf(response, status))
+  expect(response.status).toBe(status)
+  if ('text' in answer) {
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/)
+    expect(await response.text()).toBe(answer.text)
+  } else {
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/)
+    expect(await response.json()).toEqual(answer.json)
+  }
+}
+
 describe.each(cases)('the $name profile', (profile) => {
   it(`answers an expired or forged access token with ${profile.invalidAccessStatus}`, async () => {
     const { accessToken } = await login(profile)
@@ -169,16 +231,24 @@ describe.each(cases)('the $name profile', (profile) => {
     for (const token of [forged, 'not-a-token']) {
       const response = await fetch(get(`${profile.base}/protected`, token))
       expect(response.headers.get('www-authenticate')).toBe(profile.invalidAccessChallenge)
-      await problemOf(response, profile.invalidAccessStatus)
+      await expectRefusal(response, profile.invalidAccessStatus, profile.refusals.invalidAccess)
     }
     profile.auth.advanceClock(ACCESS_TTL_SECONDS * 1000)
     const expired = await fetch(get(`${profile.base}/protected`, accessToken))
     expect(expired.headers.get('www-authenticate')).toBe(profile.invalidAccessChallenge)
-    await problemOf(expired, profile.invalidAccessStatus)
+    await expectRefusal(expired, profile.invalidAccessStatus, profile.refusals.invalidAccess)
   })
 
   it('answers a request without any access token with 401', async () => {
-    await problemOf(await fetch(get(`${profile.base}/protected`)), 401)
+    await expectRefusal(await fetch(get(`${profile.base}/protected`)), 401, profile.refusals.missingAccess)
+  })
+
+  it("signs the tutorial's claims into the demo user's access token", async () => {
+    const { accessToken } = await login(profile)
+    expect(claimsOf(accessToken)).toMatchObject(profile.demoClaims)
+    for (const claim of ['id', 'userId', 'username', 'email', 'role']) {
+      if (!(claim in profile.demoClaims)) expect(claimsOf(accessToken)).not.toHaveProperty(claim)
+    }
   })
 
   it(`answers a valid access token with the message "${profile.protectedMessage}" and the user`, async () => {
@@ -191,25 +261,28 @@ describe.each(cases)('the $name profile', (profile) => {
   it(`answers a refresh without any refresh token with ${profile.missingRefreshStatus}`, async () => {
     await login(profile)
     profile.auth.cookies.clear()
-    await problemOf(await fetch(post(`${profile.base}${profile.route}`)), profile.missingRefreshStatus)
-    await problemOf(await fetch(post(`${profile.base}${profile.route}`, {})), profile.missingRefreshStatus)
+    const { missingRefreshStatus, refusals } = profile
+    await expectRefusal(
+      await fetch(post(`${profile.base}${profile.route}`)),
+      missingRefreshStatus,
+      refusals.missingRefresh,
+    )
+    const empty = await fetch(post(`${profile.base}${profile.route}`, {}))
+    await expectRefusal(empty, missingRefreshStatus, refusals.missingRefresh)
   })
 
   it(`answers an invalid refresh token, or an access token in its place, with ${profile.invalidRefreshStatus}`, async () => {
     const { accessToken } = await login(profile)
-    await problemOf(await refreshWith(profile, 'not-a-token'), profile.invalidRefreshStatus)
-    await problemOf(await refreshWith(profile, accessToken), profile.invalidRefreshStatus)
+    const { invalidRefreshStatus, refusals } = profile
+    await expectRefusal(await refreshWith(profile, 'not-a-token'), invalidRefreshStatus, refusals.invalidRefresh)
+    await expectRefusal(await refreshWith(profile, accessToken), invalidRefreshStatus, refusals.invalidRefresh)
   })
 
   it(`answers an unknown user and a wrong password with ${profile.loginFailureStatus}`, async () => {
-    await problemOf(
-      await fetch(post(`${profile.base}/login`, { username: 'nobody', password: 'password123' })),
-      profile.loginFailureStatus,
-    )
-    await problemOf(
-      await fetch(post(`${profile.base}/login`, { username: 'user1', password: 'password124' })),
-      profile.loginFailureStatus,
-    )
+    const unknown = await fetch(post(`${profile.base}/login`, { username: 'nobody', password: 'password123' }))
+    await expectRefusal(unknown, profile.loginFailureStatus, profile.refusals.unknownUser)
+    const wrong = await fetch(post(`${profile.base}/login`, { username: 'user1', password: 'password124' }))
+    await expectRefusal(wrong, profile.loginFailureStatus, profile.refusals.wrongPassword)
   })
 
   it(`answers a replaced or reused refresh token after the grace window with ${profile.replayAfterGraceStatus}`, async () => {
@@ -260,7 +333,7 @@ describe('refresh-token rotation', () => {
     expect(claims.exp).toBe((claimsOf(original).exp as number) + REFRESH_TTL_SECONDS / 2)
 
     profile.auth.advanceClock((REFRESH_TTL_SECONDS / 2) * 1000)
-    await problemOf(await refreshWith(profile, original), 403)
+    expect((await refreshWith(profile, original)).status).toBe(403)
     // A later login must not make the store drop the session the rotated token belongs to.
     await login(profile)
     expect((await refreshWith(profile, rotated)).status).toBe(200)
@@ -291,7 +364,7 @@ describe('refresh-token rotation', () => {
     expect((await fetch(post(`${profile.base}/refresh`))).status).toBe(200)
     const logout = await fetch(post(`${profile.base}/logout`))
     expect(setCookie(logout, 'refreshToken')?.attributes['max-age']).toBe('0')
-    await problemOf(await fetch(post(`${profile.base}/refresh`)), 401)
+    expect((await fetch(post(`${profile.base}/refresh`))).status).toBe(401)
   })
 })
 

@@ -12,7 +12,9 @@ import { runNpmStart, type StartedServer, startNpmServer, testSecrets } from './
 import { claimsOf, isSignedWith, signHs256 } from './support/tokens.ts'
 
 const DEMO = { username: 'user1', password: 'password123' }
-const LISTENING = /^Auth server \(profile (\w+), refresh token via (\w+)\) listening on http:\/\/127\.0\.0\.1:(\d+)$/m
+const LISTENING = /^Auth server \(profile (\w+), refresh token via (\w+)\) listening on http:\/\/localhost:(\d+)$/m
+/** A request log line (see npm-start-http.test.ts). */
+const REQUEST_LINE = /^(?:GET|POST) \S+ (?:\d{3}|dropped) \d+\.\d ms$/
 const DEMO_LINE = 'Demo user: user1 / password123'
 const WARNING = /^(\w+) is not set: using a random secret for this run/m
 
@@ -113,14 +115,14 @@ describe('npm start', () => {
   })
 
   describe('starting', () => {
-    it('prints the URL it listens on, with 127.0.0.1 and a free port chosen for PORT=0, then the demo user', async () => {
+    it('prints the URL it listens on, with localhost and a free port chosen for PORT=0, then the demo user', async () => {
       const { main, twin } = servers
       const printed = LISTENING.exec(main.output())
       expect(printed).not.toBeNull()
       const port = Number(printed?.[3])
       expect(port).toBeGreaterThan(0)
       expect(port).toBeLessThan(65_536)
-      expect(main.url).toBe(`http://127.0.0.1:${port}`)
+      expect(main.url).toBe(`http://localhost:${port}`)
       expect(main.output()).toContain(`\n${DEMO_LINE}\n`)
       // Two starts with PORT=0 at the same time each got a port of their own.
       expect(portOf(twin)).not.toBe(port)
@@ -141,8 +143,12 @@ describe('npm start', () => {
       )
     })
 
-    it('prints only its address and the demo user when both secrets are set, never a warning or a token', () => {
-      const lines = servers.main.output().trimEnd().split('\n')
+    it('prints only its address, the demo user and request lines when both secrets are set, never a warning or a token', () => {
+      const lines = servers.main
+        .output()
+        .trimEnd()
+        .split('\n')
+        .filter((line) => !REQUEST_LINE.test(line))
       expect(lines).toHaveLength(2)
       expect(lines[0]).toMatch(LISTENING)
       expect(lines[1]).toBe(DEMO_LINE)

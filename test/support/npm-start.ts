@@ -27,6 +27,8 @@ export interface StartedServer {
   output(): string
   /** The processes of its group that are still running (npm, sh, node), as `ps` lists them. */
   processes(): RunningProcess[]
+  /** Sends `signal` to npm alone (not its group), as a process manager or `kill <npm's pid>` does. */
+  signalNpm(signal: NodeJS.Signals): void
   /** Resolves with npm's exit once npm and every process sharing its output (node included) have exited. */
   exited(timeoutMs?: number): Promise<Exit>
   /**
@@ -48,6 +50,19 @@ const SERVER_VARIABLES = [
   'AUTH_PROFILE',
   'BCRYPT_COST',
   'CORS_ORIGINS',
+  'DATABASE',
+  'AUTH_STORE',
+  'HOST',
+  'CONTROL_API',
+  'LOG',
+  'TRUST_PROXY',
+  'COOKIE_NAME',
+  'COOKIE_PATH',
+  'COOKIE_SAMESITE',
+  'LOGIN_MAX_FAILURES_PER_ACCOUNT',
+  'LOGIN_MAX_FAILURES_PER_CLIENT',
+  'LOGIN_FAILURE_WINDOW',
+  'SEED_USERS',
 ]
 
 const STOP_GRACE_MS = 5_000
@@ -81,7 +96,8 @@ function spawnNpmStart(env: Record<string, string>) {
   for (const name of SERVER_VARIABLES) delete inherited[name]
   const child = spawn('npm', ['start', '--silent'], {
     cwd: new URL('../..', import.meta.url),
-    env: { ...inherited, PORT: '0', BCRYPT_COST: '4', ...env },
+    // The in-memory store unless a test names one: no start writes into the repository's .data/.
+    env: { ...inherited, PORT: '0', BCRYPT_COST: '4', DATABASE: 'memory', ...env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -175,6 +191,7 @@ export async function startNpmServer(env: Record<string, string>, timeoutMs = 15
     child,
     output,
     processes: () => (child.pid === undefined ? [] : groupProcesses(child.pid)),
+    signalNpm: (signal) => child.kill(signal),
     exited,
     async stop(signal = 'SIGTERM') {
       signalGroup(signal)

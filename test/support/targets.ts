@@ -4,6 +4,9 @@
  * (real HTTP on loopback). Each target behaves like a browser tab: it keeps
  * cookies and sends them unless a request brings its own `Cookie` header.
  */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll } from 'vitest'
 import { createCookieJar } from '../../mock-server/cookie-jar.ts'
@@ -62,14 +65,19 @@ export function mswTargets(): ContractTarget[] {
   return suites.map(({ target }) => target)
 }
 
-/** One `npm start` per transport, on a free loopback port; hooks registered by the caller's file. */
+/**
+ * One `npm start` per transport, on a free loopback port, each keeping its sessions in a SQLite file of its
+ * own (npm start's default store); hooks registered by the caller's file.
+ */
 export function npmStartTargets(): ContractTarget[] {
   return (['cookie', 'body'] as const).map((transport) => {
     let server: StartedServer | undefined
     let jar = createCookieJar(() => Date.now(), undefined)
+    const folder = mkdtempSync(join(tmpdir(), `ktr-contract-${transport}-`))
     beforeAll(async () => {
       server = await startNpmServer({
         ...testSecrets(),
+        DATABASE: join(folder, 'auth.sqlite'),
         REFRESH_TRANSPORT: transport,
         JWT_EXPIRATION: String(TTL.accessSeconds),
         JWT_REFRESH_EXPIRATION: String(TTL.refreshSeconds),
@@ -81,6 +89,7 @@ export function npmStartTargets(): ContractTarget[] {
     })
     afterAll(async () => {
       await server?.stop()
+      rmSync(folder, { recursive: true, force: true })
     })
     const url = () => {
       if (!server) throw new Error('the server is not started')
