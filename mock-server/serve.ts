@@ -3,6 +3,7 @@
  * environment variables of tutorial 000's `.env` (see README, "Environment").
  */
 import process from 'node:process'
+import { buildDemoPage, demoHome } from '../scripts/demo/build-demo.ts'
 import { EnvError, httpSettingsOf } from './env.ts'
 import { type AuthServer, type AuthServerOptions, isLoopback, startAuthServer } from './node.ts'
 import { type ProfileName, profiles, type RefreshTransport } from './profiles.ts'
@@ -73,6 +74,11 @@ function closeWhenOrphaned(stop: (reason: string) => void): void {
   }, 200).unref()
 }
 
+/** The demo page speaks the reference protocol over the cookie transport: `GET /` serves it then, else the plain page. */
+async function demoHomeFor(profile: ProfileName, transport: string): Promise<Pick<AuthServerOptions, 'home'>> {
+  return profile === 'reference' && transport === 'cookie' ? { home: demoHome(await buildDemoPage()) } : {}
+}
+
 async function main(): Promise<void> {
   const profile = oneOf('AUTH_PROFILE', Object.keys(profiles) as ProfileName[], 'reference')
   // Handlers go in before the server listens: a signal right after "listening" must still close it.
@@ -126,17 +132,14 @@ async function main(): Promise<void> {
     warn: (line) => console.warn(line),
   })
   storage = opened
-  server = await startAuthServer({
-    ...options,
-    store: opened.store,
-    accessSecret: opened.accessSecret,
-    refreshSecret: opened.refreshSecret,
-  })
   const transport = profiles[profile].transport ?? (process.env.REFRESH_TRANSPORT || 'cookie')
+  const home = await demoHomeFor(profile, transport)
+  const { store, accessSecret, refreshSecret } = opened
+  server = await startAuthServer({ ...options, ...home, store, accessSecret, refreshSecret })
   closeWhenOrphaned(stop)
   const url = printedUrl(server.url, hostname)
   console.log(`Auth server (profile ${profile}, refresh token via ${transport}) listening on ${url}`)
-  console.log('Demo user: user1 / password123')
+  console.log(home.home ? `Demo page: ${url}/ (user1 / password123)` : 'Demo user: user1 / password123')
   if (http.controlApi) console.log(`Test controls enabled under ${url}/__control/`)
 }
 
