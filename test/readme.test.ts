@@ -102,12 +102,12 @@ describe('README', () => {
     it('fits in 15 lines and runs as written against npm start', async () => {
       const code = blockAfter('## Quick start')
       expect(code.trim().split('\n').length).toBeLessThanOrEqual(15)
-      expect(code).toContain("baseUrl: 'http://127.0.0.1:3000'")
+      expect(code).toContain("baseUrl: 'http://localhost:3000'")
       // Paths without a leading slash: one would drop the path of a baseUrl that has one.
       expect(code).not.toMatch(/\(['`]\//)
       const runnable = code
         .replace("'ky-token-refresh'", JSON.stringify(new URL('src/index.ts', root).pathname))
-        .replace('http://127.0.0.1:3000', server?.url ?? '')
+        .replace('http://localhost:3000', server?.url ?? '')
       const { stdout } = await run(process.execPath, ['--input-type=module', '-e', runnable], { cwd: root })
       expect(stdout).toMatch(/name: 'user1'/)
       expect(stdout.trim().split('\n').at(-1)).toBe('200')
