@@ -49,6 +49,7 @@ describe('README', () => {
     ['### Testing with the mock server', 'test/readme-example.test.ts'],
     ['### React', 'test/browser/react-auth.tsx'],
     ['### A cookie jar for Node, Bun and Deno', 'test/recipe-cookie-jar.ts'],
+    ['### Several tabs and a lost answer', 'test/readme-tabs-example.test.ts'],
   ])('shows under "%s" exactly the code of %s, which runs', (heading, file) => {
     const code = readFileSync(new URL(file, root), 'utf8')
     // The file's first line says it is README's example; README shows the rest.
