@@ -10,7 +10,7 @@ import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import type { RefreshFailure } from '../mock-server/index.ts'
 import { type AuthClient, type AuthClientOptions, type AuthError, createAuthClient } from '../src/index.ts'
 import { API, answered, DEMO, installFakeClock, mockServersWithMsw } from './support/sdk.ts'
-import { expectAuthError, recordIssuedTokens, rejectionOf, watchEvents } from './support/sdk-checks.ts'
+import { countingFetch, expectAuthError, recordIssuedTokens, rejectionOf, watchEvents } from './support/sdk-checks.ts'
 import { drive, driveUntil, flushDue, settle, turn, withoutWaiting } from './support/time.ts'
 
 const MINUTE_API = 'https://minute.example.test'
@@ -26,20 +26,6 @@ const issued = recordIssuedTokens(server)
 const REFRESH_DUE = 869_000
 /** A refresh is tried three times (refreshRetries 2): the call and ky's two retries. */
 const ATTEMPTS = 3
-
-/** Counts the fetches in flight, so that fake time only moves while nothing is on the wire. */
-function countingFetch() {
-  const state = { pending: 0 }
-  const fetch: typeof globalThis.fetch = async (input, init) => {
-    state.pending++
-    try {
-      return await globalThis.fetch(input, init)
-    } finally {
-      state.pending--
-    }
-  }
-  return { fetch, state }
-}
 
 /** An outage of `base`'s refresh route, on until switched off; counts the calls it refused. */
 function outage(base: string, failure: 'status' | 'networkError') {

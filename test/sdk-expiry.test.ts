@@ -12,6 +12,7 @@ import { describe, expect, it, vi } from 'vitest'
 import type { AuthHandlers } from '../mock-server/index.ts'
 import { type AuthClient, createAuthClient } from '../src/index.ts'
 import { answered, DEMO, installFakeClock, mockServersWithMsw } from './support/sdk.ts'
+import { countingFetch } from './support/sdk-checks.ts'
 import { flushDue, settle } from './support/time.ts'
 import { claimsOf } from './support/tokens.ts'
 
@@ -43,20 +44,6 @@ function watchArrivals(base: string, mock: AuthHandlers) {
     }),
   )
   return seen
-}
-
-/** Counts the fetches in flight, so that fake time only moves while no request or refresh is on the wire. */
-function countingFetch() {
-  const state = { pending: 0 }
-  const fetch: typeof globalThis.fetch = async (input, init) => {
-    state.pending++
-    try {
-      return await globalThis.fetch(input, init)
-    } finally {
-      state.pending--
-    }
-  }
-  return { fetch, state }
 }
 
 const user = (auth: AuthClient) => auth.api.get('protected').json<{ user: { name: string } }>()

@@ -109,3 +109,17 @@ export async function expectNoTimerArmed(mock: AuthHandlers): Promise<void> {
   await turn()
   expect(mock.count('/refresh')).toBe(before)
 }
+
+/** A fetch that counts the requests in flight, so that a test moves fake time only while nothing is on the wire. */
+export function countingFetch() {
+  const state = { pending: 0 }
+  const fetch: typeof globalThis.fetch = async (input, init) => {
+    state.pending++
+    try {
+      return await globalThis.fetch(input, init)
+    } finally {
+      state.pending--
+    }
+  }
+  return { fetch, state }
+}
