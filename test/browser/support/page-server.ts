@@ -18,8 +18,8 @@ export interface PageServer {
   close(): Promise<void>
 }
 
-/** The page module as one browser ES module; esbuild reads the `.ts` sources directly. */
-async function bundle(entry: string): Promise<string> {
+/** The page module (`entry`, relative to test/browser) as one browser ES module; esbuild reads the `.ts` sources. */
+export async function bundle(entry: string): Promise<string> {
   const result = await build({
     entryPoints: [fileURLToPath(new URL(`../${entry}`, import.meta.url))],
     bundle: true,

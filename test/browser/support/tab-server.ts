@@ -7,10 +7,9 @@
  */
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { fileURLToPath } from 'node:url'
 import { serve } from '@hono/node-server'
-import { build } from 'esbuild'
 import { createAuthApp, REFRESH_COOKIE } from '../../../mock-server/app.ts'
+import { bundle } from './page-server.ts'
 
 /** The claims a recorded token is known by. */
 export interface TokenClaims {
@@ -86,19 +85,6 @@ const cookieOf = (request: Request) =>
     .map((pair) => pair.trim().split('='))
     .find(([name]) => name === REFRESH_COOKIE)?.[1]
 
-async function bundlePage(): Promise<string> {
-  const result = await build({
-    entryPoints: [fileURLToPath(new URL('./tab-page.ts', import.meta.url))],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    logLevel: 'silent',
-  })
-  return result.outputFiles[0]?.text ?? ''
-}
-
 const PAGE = `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>Tab: loading</title><script type="module" src="/tab.js"></script></head>
@@ -108,7 +94,7 @@ const PAGE = `<!doctype html>
 
 /** Serves the page and the reference app (cookie transport, 5 s access tokens) on 127.0.0.1, on a free port. */
 export async function startTabServer(): Promise<TabServer> {
-  const script = await bundlePage()
+  const script = await bundle('support/tab-page.ts')
   let skewMs = 0
   const clock = () => Date.now() + skewMs
   const app = createAuthApp({ accessTokenTtl: 5, bcryptCost: 4, transport: 'cookie', clock })
