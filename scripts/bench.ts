@@ -424,7 +424,7 @@ async function main() {
     `| bare ky with no-op \`beforeRequest\` and \`afterResponse\` hooks (ky's own cost of hooks) | ${cost.hooksMicros.toFixed(0)} µs | ${(cost.hooksMicros / cost.bareMicros).toFixed(2)}× |`,
     `| \`auth.api\` | ${cost.authMicros.toFixed(0)} µs | ${(cost.authMicros / cost.bareMicros).toFixed(2)}× |`,
     '',
-    `Goal: at most 1.05×; ${ratio <= 1.05 ? 'met' : 'not met'} in this run (${ratio.toFixed(2)}×). Against bare ky with no-op hooks, \`auth.api\` differs by ${signed(cost.authMicros - cost.hooksMicros)} µs: `auth.api` adds no ky hook: the token is attached in the fetch that ky calls, synchronously unless a refresh is due.`,
+    `Goal: at most 1.05×; ${ratio <= 1.05 ? 'met' : 'not met'} in this run (${ratio.toFixed(2)}×). Against bare ky with no-op hooks, \`auth.api\` differs by ${signed(cost.authMicros - cost.hooksMicros)} µs: \`auth.api\` adds no ky hook: the token is attached in the fetch that ky calls, synchronously unless a refresh is due.`,
     '',
     '**Refresh amplification**: N concurrent requests whose access token has just expired on the server (the clients do not know yet), refresh calls made:',
     '',
