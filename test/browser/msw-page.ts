@@ -107,20 +107,18 @@ async function lifecycle(transport: Transport): Promise<LifecycleReport> {
   mock.reset()
   // Observes the body-transport refresh token (in memory, as the default store) so that the
   // page can present it again after logout; it never leaves the page.
+  // The cookie transport takes no storage (JavaScript never holds its refresh token).
   let heldRefreshToken: string | undefined
-  const auth = createAuthClient({
-    baseUrl: api,
-    transport,
-    storage: {
-      get: () => heldRefreshToken,
-      set: (token) => {
-        heldRefreshToken = token
-      },
-      remove: () => {
-        heldRefreshToken = undefined
-      },
+  const storage = {
+    get: () => heldRefreshToken,
+    set: (token: string) => {
+      heldRefreshToken = token
     },
-  })
+    remove: () => {
+      heldRefreshToken = undefined
+    },
+  }
+  const auth = createAuthClient({ baseUrl: api, transport, ...(transport === 'body' ? { storage } : {}) })
 
   await auth.login(DEMO)
   const refreshCookieInDocument = document.cookie.includes(REFRESH_COOKIE)
