@@ -70,7 +70,8 @@ function printedUrl(url: string, hostname: string): string {
 function closeWhenOrphaned(stop: (reason: string) => void): void {
   const parent = process.ppid
   setInterval(() => {
-    if (process.ppid !== parent) stop('Parent process exited')
+    // A signal to the whole process group ends the parent too: its own handler, just behind, names the reason.
+    if (process.ppid !== parent) setTimeout(() => stop('Parent process exited'), 100).unref()
   }, 200).unref()
 }
 
