@@ -22,6 +22,7 @@ import autocannon from 'autocannon'
 import ky, { type KyInstance } from 'ky'
 import { startAuthServer } from '../mock-server/node.ts'
 import { createAuthClient } from '../src/index.ts'
+import { listeningUrl } from './listening.ts'
 import { startTutorialServer, tutorialSource } from './tutorial-000.ts'
 
 const root = new URL('..', import.meta.url)
@@ -55,16 +56,7 @@ async function startServerProcess(env: Record<string, string>): Promise<{ url: s
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
-  let output = ''
-  // Keep reading all along: the server prints again when it stops.
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += String(chunk)
-      const match = /listening on (http:\/\/\S+)/.exec(output)
-      if (match?.[1]) resolve(match[1])
-    })
-    child.once('exit', () => reject(new Error(`The server did not start:\n${output}`)))
-  })
+  const url = await listeningUrl(child, 'The server')
   // A server that dies during a measurement would show up as a client error: say what happened first.
   child.once('exit', (code, signal) => {
     if (!stopping.has(child))

@@ -12,6 +12,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { listeningUrl } from './listening.ts'
 
 const SEEDS = process.env.TUTORIAL_SEEDS ?? '/work/shared/seeds'
 const START = "const express = require('express');"
@@ -59,14 +60,6 @@ export async function startTutorialServer(
     env: { ...process.env, NODE_PATH: modules, DOTENV_CONFIG_QUIET: 'true', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
-  let output = ''
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += String(chunk)
-      const match = /listening on (http:\/\/\S+)/.exec(output)
-      if (match?.[1]) resolve(match[1])
-    })
-    child.once('exit', () => reject(new Error(`The tutorial server did not start:\n${output}`)))
-  })
+  const url = await listeningUrl(child, 'The tutorial server')
   return { url, child, cleanUp: () => rmSync(directory, { recursive: true, force: true }) }
 }
