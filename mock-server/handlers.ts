@@ -5,6 +5,7 @@
 import { type HttpHandler, HttpResponse, http } from 'msw'
 import type { AuthApp } from './app.ts'
 import { createCookieJar } from './cookie-jar.ts'
+import { createDirectFetch, type FetchFunction } from './direct-fetch.ts'
 import type { AuthAppOptions } from './options.ts'
 import { createTestKit, ROUTES, type TestControls } from './test-kit.ts'
 
@@ -23,6 +24,13 @@ export interface AuthHandlers extends TestControls {
   readonly handlers: readonly HttpHandler[]
   /** The protocol app itself, for direct calls. */
   readonly app: AuthApp
+  /**
+   * A `fetch` that calls the app directly, without MSW: pass it as the SDK's `fetch` option. Requests to the
+   * auth routes are answered like the handlers answer them (same controls, cookies and records); any other
+   * request goes to `globalThis.fetch`. Its memory stays flat over any number of requests, where MSW 3 in Node
+   * keeps about 51 KB per intercepted request.
+   */
+  readonly fetch: FetchFunction
   /** The emulated browser cookie jar (the HttpOnly refresh cookie lives here). */
   readonly cookies: { get(name: string): string | undefined; clear(): void }
   /**
@@ -87,6 +95,7 @@ export function createAuthHandlers(options: AuthHandlersOptions): AuthHandlers {
 
   return {
     handlers,
+    fetch: createDirectFetch(kit, jar, `${base.origin}${basePath}`),
     get app() {
       return kit.app
     },

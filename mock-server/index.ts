@@ -5,6 +5,7 @@
  * lives in `ky-token-refresh/mock-server/node`.
  */
 export { type AuthApp, type ClientConnection, type CookieChannel, createAuthApp, REFRESH_COOKIE } from './app.ts'
+export type { FetchFunction } from './direct-fetch.ts'
 export {
   type ControlClient,
   type ControlClientOptions,
