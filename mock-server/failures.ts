@@ -20,6 +20,8 @@ export type RefreshFailure =
   | { readonly networkError: true }
   /** Wait this many milliseconds (on the timers, so fake timers control it), then answer normally. */
   | { readonly delay: number }
+  /** Never answer: the client's timeout or abort ends the request (then the server saw nothing); `reset()` too. */
+  | { readonly hang: true }
   /**
    * Refresh for real (the rotation is committed, the old token becomes the parent), then lose the answer: a
    * dropped connection or this status reaches the client instead, and no cookie is set.
@@ -50,12 +52,13 @@ export function isRefreshFailure(failure: unknown): failure is RefreshFailure {
   if ('status' in failure) return isAnswer(failure)
   if ('networkError' in failure) return isNetworkError(failure)
   if ('delay' in failure) return Number.isFinite(failure.delay) && (failure.delay as number) >= 0
+  if ('hang' in failure) return failure.hang === true
   if ('afterCommit' in failure) return isLoss(failure.afterCommit)
   return false
 }
 
 export const FAILURE_EXPECTED =
-  '`failure` must be { status, body? }, { networkError: true }, { delay } or { afterCommit: { status, body? } | { networkError: true } }'
+  '`failure` must be { status, body? }, { networkError: true }, { delay }, { hang: true } or { afterCommit: { status, body? } | { networkError: true } }'
 
 /** The answer of an injected `{ status, body? }` failure. */
 export function injectedResponse({ status, body }: FailureAnswer): Response {

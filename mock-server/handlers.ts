@@ -7,10 +7,11 @@ import type { AuthApp } from './app.ts'
 import { createCookieJar } from './cookie-jar.ts'
 import { createDirectFetch, type FetchFunction } from './direct-fetch.ts'
 import type { AuthAppOptions } from './options.ts'
+import { syncHmacSha256 } from './sync-hmac.ts'
 import { createTestKit, ROUTES, type TestControls } from './test-kit.ts'
 
 export type { RefreshFailure } from './failures.ts'
-export { type AuthRoute, REFRESH_ROUTES, type RecordedRequest } from './test-kit.ts'
+export { type AuthRoute, type QueuedFailure, REFRESH_ROUTES, type RecordedRequest } from './test-kit.ts'
 
 /** Options of {@link createAuthHandlers}: those of the app, and where its routes live. */
 export interface AuthHandlersOptions extends Omit<AuthAppOptions, 'basePath'> {
@@ -76,6 +77,8 @@ export function createAuthHandlers(options: AuthHandlersOptions): AuthHandlers {
   const kit = createTestKit(
     {
       loginThrottle: false,
+      // Synchronous, so that an answer involves no real asynchronous work a fake clock could overtake.
+      hmac: syncHmacSha256,
       ...appOptions,
       basePath,
       allowedOrigins: [...(options.allowedOrigins ?? []), ...(pageOrigin && pageOrigin !== 'null' ? [pageOrigin] : [])],
@@ -102,9 +105,15 @@ export function createAuthHandlers(options: AuthHandlersOptions): AuthHandlers {
     requests: kit.requests,
     count: kit.count,
     failNextRefreshes: kit.failNextRefreshes,
+    slowRefreshes: kit.slowRefreshes,
+    hangRefreshes: kit.hangRefreshes,
+    loseNextRefreshAnswer: kit.loseNextRefreshAnswer,
     revokeAllSessions: kit.revokeAllSessions,
+    revokeSessionsOf: kit.revokeSessionsOf,
     expireAccessTokens: kit.expireAccessTokens,
+    endSessionsByLifetime: kit.endSessionsByLifetime,
     advanceClock: kit.advanceClock,
+    advanceTime: kit.advanceTime,
     now: kit.now,
     cookies: { get: (name) => jar.get(name), clear: () => jar.clear() },
     signAccessToken: kit.signAccessToken,
