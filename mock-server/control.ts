@@ -51,13 +51,18 @@ export function controlRoutes(kit: TestKit): Hono {
   routes.get('/requests', (c) => c.json(requestsAnswer(kit)))
   routes.post('/fail-refreshes', async (c) => {
     const body = await bodyOf(c)
-    await checked(() => kit.failNextRefreshes(body.times as number, body.failure as never))
-    return c.json({ queued: body.times })
+    const { times } = await checked(() => kit.failNextRefreshes(body.times as number, body.failure as never))
+    return c.json({ queued: times })
   })
   routes.post('/revoke-sessions', async (c) => {
     await kit.revokeAllSessions()
     return c.json({ revoked: true })
   })
+  routes.post('/revoke-user-sessions', async (c) => {
+    const { username } = await bodyOf(c)
+    return c.json({ revoked: await checked(() => kit.revokeSessionsOf(username as string)) })
+  })
+  routes.post('/end-sessions', (c) => c.json({ now: kit.endSessionsByLifetime() }))
   routes.post('/expire-access-tokens', (c) => {
     kit.expireAccessTokens()
     return c.json({ expired: true })

@@ -34,7 +34,12 @@ export function isControlError(error: unknown): error is ControlError {
 export interface ControlClient {
   /** Makes the next `times` refreshes fail as described (`{ afterCommit }`: rotated, then the answer is lost). */
   failNextRefreshes(times: number, failure: RefreshFailure): Promise<void>
+  /** Revokes every session server-side. */
   revokeAllSessions(): Promise<void>
+  /** Revokes the sessions `username` opened since the last reset; resolves with how many there were. */
+  revokeSessionsOf(username: string): Promise<number>
+  /** Moves the server's clock past every session's absolute lifetime; resolves with the new server time (ms). */
+  endSessionsByLifetime(): Promise<number>
   /** Makes every access token issued so far invalid now; refresh tokens keep working. */
   expireAccessTokens(): Promise<void>
   /** Moves the server's clock forward; resolves with the new server time (ms). */
@@ -106,6 +111,9 @@ export function createControlClient(baseUrl: string, options: ControlClientOptio
     revokeAllSessions: async () => {
       await call('POST', '/revoke-sessions')
     },
+    revokeSessionsOf: async (username) =>
+      (await call<{ revoked: number }>('POST', '/revoke-user-sessions', { username })).revoked,
+    endSessionsByLifetime: async () => (await call<{ now: number }>('POST', '/end-sessions')).now,
     expireAccessTokens: async () => {
       await call('POST', '/expire-access-tokens')
     },

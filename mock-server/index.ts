@@ -15,16 +15,19 @@ export {
   isControlError,
   type RequestsAnswer,
 } from './e2e.ts'
+export type { FailureAnswer } from './failures.ts'
 export {
   type AuthHandlers,
   type AuthHandlersOptions,
   type AuthRoute,
   createAuthHandlers,
+  type QueuedFailure,
   REFRESH_ROUTES,
   type RecordedRequest,
   type RefreshFailure,
 } from './handlers.ts'
 export type { HmacSha256 } from './jwt.ts'
+export type { AdvanceTimers, FakeTimers } from './kit-time.ts'
 export type { AuthLogger, LogDetails } from './logger.ts'
 export { type AuthAppOptions, DEMO_USER, type DemoUser, type RefreshCookieOptions, type SeedUser } from './options.ts'
 export {

@@ -113,6 +113,25 @@ describe('the control API', () => {
     expect(await (await protectedWith(crafted)).json()).toMatchObject({ user: { id: '42', name: 'crafted' } })
   })
 
+  it('revokes one user’s sessions and answers how many there were; a bad name is a 400 naming `username`', async () => {
+    const { accessToken, refreshToken } = await login()
+    expect(await control().revokeSessionsOf('USER1')).toBe(1)
+    expect((await protectedWith(accessToken)).status).toBe(401)
+    expect((await refresh(refreshToken)).status).toBe(400)
+    const refused = await control()
+      .revokeSessionsOf('two words')
+      .catch((error: unknown) => error)
+    expect(isControlError(refused) && refused.status).toBe(400)
+    expect((refused as Error).message).toContain('`username` must be a username or an email address')
+  })
+
+  it('ends every session by its absolute lifetime, answering the server’s new time', async () => {
+    const { refreshToken } = await login()
+    const now = await control().endSessionsByLifetime()
+    expect(now - Date.now()).toBeGreaterThanOrEqual(604_800 * 1000)
+    expect((await refresh(refreshToken)).status).toBe(400)
+  })
+
   it('resets requests, queued failures, the clock and sessions, and keeps the demo user', async () => {
     const { refreshToken } = await login()
     await control().failNextRefreshes(1, { status: 500 })
