@@ -3,7 +3,9 @@ import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createAuthApp } from '../mock-server/index.ts'
 import { type StartedServer, startNpmServer, testSecrets } from './support/npm-start.ts'
+import { DEMO, get, post } from './support/requests.ts'
 
 const root = new URL('..', import.meta.url)
 const readme = readFileSync(new URL('README.md', root), 'utf8')
@@ -46,7 +48,6 @@ describe('README', () => {
   })
 
   it.each([
-    ['### Testing with the mock server', 'test/readme-example.test.ts'],
     ['### React', 'test/browser/react-auth.tsx'],
     ['### A cookie jar for Node, Bun and Deno', 'test/recipe-cookie-jar.ts'],
     ['### Several tabs and a lost answer', 'test/readme-tabs-example.test.ts'],
@@ -54,6 +55,57 @@ describe('README', () => {
     const code = readFileSync(new URL(file, root), 'utf8')
     // The file's first line says it is README's example; README shows the rest.
     expect(blockAfter(heading)).toBe(code.slice(code.indexOf('\n') + 1).trimStart())
+  })
+
+  describe('Testing your app', () => {
+    const section = readme.slice(readme.indexOf('### Testing your app'), readme.indexOf('### Test controls over HTTP'))
+    const examples = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1] ?? '')
+
+    it('shows exactly the code of test/readme-testing-your-app.test.ts, in order, which runs', () => {
+      const code = readFileSync(new URL('test/readme-testing-your-app.test.ts', root), 'utf8')
+      expect(examples.join('\n')).toBe(code.slice(code.indexOf('\n') + 1).trimStart())
+    })
+
+    it('has one example of at most 10 lines per edge case', () => {
+      const cases = examples.filter((example) => example.startsWith('it('))
+      const names = cases.map(
+        (example) =>
+          /^\*\*([\w ]+)\.\*\*/m.exec(section.slice(0, section.indexOf(example)).split('```').at(-2) ?? '')?.[1],
+      )
+      expect(cases.map((example) => example.trim().split('\n').length).every((lines) => lines <= 10)).toBe(true)
+      expect(names).toEqual([
+        'Expiry',
+        'Revoked session',
+        'Flaky refresh',
+        'Slow refresh',
+        'Rotation reuse',
+        'Several tabs',
+        'Lost answer',
+        'Throttled login',
+      ])
+    })
+
+    it('lists every control of createAuthHandlers in its table', () => {
+      const source = readFileSync(new URL('mock-server/test-kit.ts', root), 'utf8')
+      const controls = source.slice(source.indexOf('export interface TestControls'))
+      const names = [...controls.slice(0, controls.indexOf('\n}')).matchAll(/^ {2}(?:readonly )?(\w+)[(:?]/gm)]
+      const handlers = readFileSync(new URL('mock-server/handlers.ts', root), 'utf8')
+      const own = handlers.slice(handlers.indexOf('export interface AuthHandlers extends'))
+      const ownNames = [...own.slice(0, own.indexOf('\n}')).matchAll(/^ {2}(?:readonly )?(\w+)[(:?]/gm)]
+      const listed = tableKeys('### Testing your app\n').flatMap((key) => key.replaceAll(/\([^)]*\)/g, '').split(', '))
+      const all = new Set([...names, ...ownNames].map((match) => match[1]))
+      expect(all.size).toBeGreaterThan(15)
+      expect([...listed].sort()).toEqual([...all].sort())
+    })
+
+    it('shows the answer of GET /protected as the reference app gives it', async () => {
+      const app = createAuthApp({ bcryptCost: 4, transport: 'body' })
+      const login = await app.fetch(post('http://app.test/login', DEMO))
+      const { accessToken } = (await login.json()) as { accessToken: string }
+      const answer: unknown = await (await app.fetch(get('http://app.test/protected', accessToken))).json()
+      const shown = /```json\n(.*)\n```/.exec(section.slice(section.indexOf('`GET /protected`')))?.[1] ?? ''
+      expect(JSON.parse(shown)).toEqual(answer)
+    })
   })
 
   it('lists every client option, with its type and default, in the options table', () => {
