@@ -5,6 +5,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAuthApp } from '../mock-server/index.ts'
 import { type StartedServer, startNpmServer, testSecrets } from './support/npm-start.ts'
+import { testingYourAppExamples, testingYourAppSection } from './support/readme-examples.ts'
 import { DEMO, get, post } from './support/requests.ts'
 
 const root = new URL('..', import.meta.url)
@@ -58,8 +59,8 @@ describe('README', () => {
   })
 
   describe('Testing your app', () => {
-    const section = readme.slice(readme.indexOf('### Testing your app'), readme.indexOf('### Test controls over HTTP'))
-    const examples = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1] ?? '')
+    const section = testingYourAppSection()
+    const examples = testingYourAppExamples()
 
     it('shows exactly the code of test/readme-testing-your-app.test.ts, in order, which runs', () => {
       const code = readFileSync(new URL('test/readme-testing-your-app.test.ts', root), 'utf8')
