@@ -13,7 +13,11 @@ import { createTestKit, ROUTES, type TestControls } from './test-kit.ts'
 export type { RefreshFailure } from './failures.ts'
 export { type AuthRoute, type QueuedFailure, REFRESH_ROUTES, type RecordedRequest } from './test-kit.ts'
 
-/** Options of {@link createAuthHandlers}: those of the app, and where its routes live. */
+/**
+ * Options of {@link createAuthHandlers}: those of the app, and where its routes live. `hmac` defaults to a synchronous
+ * HMAC-SHA-256 in plain JavaScript rather than Web Crypto's, so that no answer waits on real asynchronous work that a
+ * fake clock could overtake.
+ */
 export interface AuthHandlersOptions extends Omit<AuthAppOptions, 'basePath'> {
   /** Where the auth routes live, such as `https://api.example.com` or `https://example.com/api/auth`. */
   readonly baseUrl: string
