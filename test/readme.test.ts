@@ -99,6 +99,18 @@ describe('README', () => {
       expect([...listed].sort()).toEqual([...all].sort())
     })
 
+    it('has a memory block written by npm run kit-memory, with a figure per path', () => {
+      const block = section.slice(
+        section.indexOf('<!-- kit-memory:start -->'),
+        section.indexOf('<!-- kit-memory:end -->'),
+      )
+      expect(block).toMatch(
+        /^<!-- kit-memory:start -->\nMeasured by `npm run kit-memory` on \d{4}-\d{2}-\d{2}, Node v\d+/,
+      )
+      expect(block).toMatch(/^\| MSW handlers \(`setupServer`\) \| [\d.]+ K?B +\|$/m)
+      expect(block).toMatch(/^\| `auth\.fetch` \(direct\) +\| [\d.]+ K?B +\|$/m)
+    })
+
     it('shows the answer of GET /protected as the reference app gives it', async () => {
       const app = createAuthApp({ bcryptCost: 4, transport: 'body' })
       const login = await app.fetch(post('http://app.test/login', DEMO))
