@@ -88,6 +88,7 @@ export function createAuthHandlers(options: AuthHandlersOptions): AuthHandlers {
       allowedOrigins: [...(options.allowedOrigins ?? []), ...(pageOrigin && pageOrigin !== 'null' ? [pageOrigin] : [])],
     },
     clockOf(options.clock),
+    { noticeJumps: true },
   )
   const jar = createCookieJar(kit.now, pageOrigin)
 

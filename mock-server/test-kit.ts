@@ -226,6 +226,8 @@ interface Answering {
   readonly requests: RecordedRequest[]
   readonly queue: Queued[]
   readonly sessions: KitSessions
+  /** Whether to say so when the clock jumped over an answer: only where time may be fake (not the real server). */
+  readonly noticeJumps: boolean
 }
 
 /** The app's answer, or the queued failure's, with the time it took on the server's clock (not for waits). */
@@ -237,7 +239,7 @@ async function answerOf(kit: Answering, route: AuthRoute, request: Request, deli
     ? await failed(request, queued.failure, { app, delivery, time: kit.time, released: kit.released() })
     : await app.fetch(request, delivery.cookies, delivery.client)
   const waited = queued && ('delay' in queued.failure || 'hang' in queued.failure)
-  return { queued, response, movedMs: waited ? 0 : kit.baseClock() - startedAt }
+  return { queued, response, movedMs: waited || !kit.noticeJumps ? 0 : kit.baseClock() - startedAt }
 }
 
 async function answered(kit: Answering, route: AuthRoute, request: Request, delivery: Delivery): Promise<Response> {
@@ -259,8 +261,18 @@ async function answered(kit: Answering, route: AuthRoute, request: Request, deli
   }
 }
 
+/** How the kit runs: `noticeJumps` where fake timers may move its clock (the MSW handlers), not on a real server. */
+export interface TestKitSettings {
+  /** @default false */
+  readonly noticeJumps?: boolean
+}
+
 /** The controls around `createAuthApp(options)`, with a server clock of `baseClock() + offset`. */
-export function createTestKit(options: AuthAppOptions, baseClock: () => number): TestKit {
+export function createTestKit(
+  options: AuthAppOptions,
+  baseClock: () => number,
+  settings: TestKitSettings = {},
+): TestKit {
   let offset = 0
   const now = () => baseClock() + offset
   const failures = failureQueue()
@@ -276,6 +288,7 @@ export function createTestKit(options: AuthAppOptions, baseClock: () => number):
     requests: [],
     queue: failures.queue,
     sessions: createKitSessions(),
+    noticeJumps: settings.noticeJumps ?? false,
   }
 
   return {
