@@ -35,6 +35,7 @@ export function problemResponse(c: Context, problem: HttpProblem): Response {
   c.header('cache-control', 'no-store')
   for (const [name, value] of Object.entries(problem.headers)) c.header(name, value)
   const status = problem.status as ContentfulStatusCode
+  if (problem.body && 'html' in problem.body) return c.html(problem.body.html, status)
   if (problem.body && 'text' in problem.body) return c.text(problem.body.text, status)
   if (problem.body) return c.json(problem.body.json, status)
   return c.json({ error: problem.error, message: problem.message }, status)

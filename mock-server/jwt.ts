@@ -106,6 +106,17 @@ function encodeSegment(value: object): string {
   return base64url(encoder.encode(JSON.stringify(value)))
 }
 
+/** The header segment of each type as signed here: encoded once, and recognized without decoding when presented. */
+const SIGNED_HEADERS: Readonly<Record<TokenType, string>> = {
+  'at+jwt': encodeSegment({ alg: 'HS256', typ: 'at+jwt' }),
+  'rt+jwt': encodeSegment({ alg: 'HS256', typ: 'rt+jwt' }),
+}
+
+/** Our own header spelling passes as is; any other is decoded and judged by the same rules. */
+function headerAccepted(segment: string, typ: TokenType): boolean {
+  return segment === SIGNED_HEADERS[typ] || acceptableHeader(parseObject(segment), typ)
+}
+
 /** The portable HMAC: Web Crypto, with the key imported once. */
 const webCryptoHmac: HmacSha256 = (secret) => {
   const key = crypto.subtle.importKey(
@@ -131,14 +142,14 @@ export function createHs256(secret: string, hmac: HmacSha256 = webCryptoHmac): H
 
   return {
     async sign(typ, claims) {
-      const signingInput = `${encodeSegment({ alg: 'HS256', typ })}.${encodeSegment(claims)}`
+      const signingInput = `${SIGNED_HEADERS[typ]}.${encodeSegment(claims)}`
       return `${signingInput}.${base64url(await mac(encoder.encode(signingInput)))}`
     },
 
     async verify(token, typ, nowSeconds) {
       if (token.length > MAX_TOKEN_LENGTH || !JWS_COMPACT.test(token)) return undefined
       const [headerSegment = '', payloadSegment = '', signatureSegment = ''] = token.split('.')
-      if (!acceptableHeader(parseObject(headerSegment), typ)) return undefined
+      if (!headerAccepted(headerSegment, typ)) return undefined
       const signature = fromBase64url(signatureSegment)
       // One spelling per signature: the last character's two unused bits must be zero, as when signed.
       if (!signature || base64url(signature) !== signatureSegment) return undefined

@@ -155,13 +155,19 @@ function origin(value: unknown): string {
 
 const TUTORIAL_CLAIMS: ReadonlySet<unknown> = new Set(['id', 'userId', 'username', 'email', 'role'])
 
+/** `{ html: string }`, `{ text: string }` or `{ json: object }`. */
+function isRefusalBody(body: unknown): boolean {
+  if (typeof body !== 'object' || body === null) return false
+  if ('html' in body) return typeof body.html === 'string'
+  if ('text' in body) return typeof body.text === 'string'
+  return 'json' in body && typeof body.json === 'object' && body.json !== null
+}
+
 /** The optional fields a profile words its answers with. */
 function checkProfileBodies(profile: AuthProfile): void {
   const { refusalBodies = {}, tutorialClaims = [], protectedUser = 'reference' } = profile
   for (const [refusal, body] of Object.entries(refusalBodies)) {
-    const text = typeof body === 'object' && body !== null && 'text' in body && typeof body.text === 'string'
-    const json = typeof body === 'object' && body !== null && 'json' in body && typeof body.json === 'object'
-    if (!text && !json) fail(`profile.refusalBodies.${refusal}`, '{ text } or { json }')
+    if (!isRefusalBody(body)) fail(`profile.refusalBodies.${refusal}`, '{ html }, { text } or { json }')
   }
   if (!Array.isArray(tutorialClaims) || !tutorialClaims.every((claim) => TUTORIAL_CLAIMS.has(claim))) {
     fail('profile.tutorialClaims', `an array of ${[...TUTORIAL_CLAIMS].join(', ')}`)

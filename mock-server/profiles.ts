@@ -19,8 +19,14 @@ export type Refusal =
   | 'missingRefresh'
   | 'invalidRefresh'
 
-/** A refusal's body: plain text (Express's `res.send('...')`, `sendStatus`) or a JSON object (`res.json`). */
-export type RefusalBody = { readonly text: string } | { readonly json: Readonly<Record<string, string>> }
+/**
+ * A refusal's body as Express sends it: `html` for `res.send('...')` (a string goes out as `text/html`), `text`
+ * for `sendStatus` (`text/plain`), `json` for `res.json`.
+ */
+export type RefusalBody =
+  | { readonly html: string }
+  | { readonly text: string }
+  | { readonly json: Readonly<Record<string, string>> }
 
 /** The claims a tutorial server puts in its access tokens, besides the protocol's own (`sub`, `sid`, `jti`...). */
 export type TutorialClaim = 'id' | 'userId' | 'username' | 'email' | 'role'
@@ -94,17 +100,18 @@ export const profiles = {
     protectedMessage: 'Welcome to protected route!',
     // Tutorial 000 has no logout route: the one served here stays the reference's.
     logoutMessage: undefined,
+    // `res.status(...).send('...')` for every refusal.
     refusalBodies: {
-      missingAccess: { text: 'Access Token Required' },
-      invalidAccess: { text: 'Invalid or Expired Token' },
-      unknownUser: { text: 'Invalid credentials' },
-      wrongPassword: { text: 'Invalid credentials' },
-      missingRefresh: { text: 'Refresh Token Required' },
-      invalidRefresh: { text: 'Invalid Refresh Token' },
+      missingAccess: { html: 'Access Token Required' },
+      invalidAccess: { html: 'Invalid or Expired Token' },
+      unknownUser: { html: 'Invalid credentials' },
+      wrongPassword: { html: 'Invalid credentials' },
+      missingRefresh: { html: 'Refresh Token Required' },
+      invalidRefresh: { html: 'Invalid Refresh Token' },
     },
     tutorialClaims: ['id', 'username', 'role'],
-    // The tutorial answers `user` (its decoded token); the SDK's preset tests still expect `{ id, name }` here.
-    protectedUser: 'reference',
+    // `res.json({ message, user })`, `user` being what `jwt.verify` decoded: `{ id, username, role, iat, exp }`.
+    protectedUser: 'claims',
   },
   /** Tutorial 001: refresh token in an HttpOnly cookie, `/refresh` returns only an access token, `/logout` clears the cookie and answers `{ message: 'Logged out' }`. */
   staticCookie: {
@@ -128,7 +135,8 @@ export const profiles = {
       invalidRefresh: { json: { error: 'Invalid token' } },
     },
     tutorialClaims: ['id', 'email'],
-    protectedUser: 'reference',
+    // `res.json({ message, user: req.user })`, `req.user` being the decoded token: `{ id, email, iat, exp }`.
+    protectedUser: 'claims',
   },
   /** Tutorial 002: `/refresh-token` with the refresh token in the body, returns only an access token. */
   staticBody: {
@@ -147,6 +155,7 @@ export const profiles = {
     // `sendStatus(403)` for every refusal of `/refresh-token`; 002 has no login or protected route of its own.
     refusalBodies: { missingRefresh: { text: 'Forbidden' }, invalidRefresh: { text: 'Forbidden' } },
     tutorialClaims: ['userId'],
+    // Without a protected route in 002 there is no `user` to copy: the reference's `{ id, name }` is served.
     protectedUser: 'reference',
   },
 } as const satisfies Record<string, AuthProfile>

@@ -66,7 +66,10 @@ function printedUrl(url: string, hostname: string): string {
   return isLoopback(hostname) || hostname === '0.0.0.0' || hostname === '::' ? `http://localhost:${port}` : url
 }
 
-/** npm forwards a signal to its shell, not to node: when that shell dies, node's parent changes, and it closes. */
+/**
+ * npm forwards SIGINT and SIGTERM to node (the script `exec`s it in place of npm's shell), but an npm killed
+ * outright forwards nothing, nor does a shell that runs node as its child: when the parent goes, node closes.
+ */
 function closeWhenOrphaned(stop: (reason: string) => void): void {
   const parent = process.ppid
   setInterval(() => {

@@ -126,6 +126,16 @@ describe('option validation', () => {
       options: { profile: { ...profiles.reference, protectedMessage: undefined } },
     },
     {
+      option: 'profile.refusalBodies.invalidAccess',
+      why: 'a refusal body whose html is not a string',
+      options: { profile: { ...profiles.reference, refusalBodies: { invalidAccess: { html: 403 } } } },
+    },
+    {
+      option: 'profile.refusalBodies.missingRefresh',
+      why: 'a refusal body of none of the three kinds',
+      options: { profile: { ...profiles.reference, refusalBodies: { missingRefresh: { markdown: '**no**' } } } },
+    },
+    {
       option: 'profile.logoutMessage',
       why: 'a profile with a numeric logout message',
       options: { profile: { ...profiles.reference, logoutMessage: 200 } },

@@ -9,6 +9,7 @@ import { DEMO, get, post, problemOf, tokensOf } from './support/requests.ts'
 
 const ACCESS_TTL_SECONDS = 60
 const GRACE_SECONDS = 10
+const REGISTERED = { username: 'ada', password: 'analytical' }
 
 let server: AuthServer
 let plain: AuthServer
@@ -132,8 +133,9 @@ describe('the control API', () => {
     expect((await refresh(refreshToken)).status).toBe(400)
   })
 
-  it('resets requests, queued failures, the clock and sessions, and keeps the demo user', async () => {
+  it('resets requests, queued failures, the clock, sessions and registered users of its own store, and keeps the demo user', async () => {
     const { refreshToken } = await login()
+    expect((await fetch(post(`${server.url}/register`, REGISTERED))).status).toBe(201)
     await control().failNextRefreshes(1, { status: 500 })
     await control().advanceClock(5_000)
     await control().reset()
@@ -141,9 +143,10 @@ describe('the control API', () => {
     expect(Math.abs((await control().now()) - Date.now())).toBeLessThan(1_000)
     expect((await refresh(refreshToken)).status).toBe(400)
     await login()
+    expect((await fetch(post(`${server.url}/login`, REGISTERED))).status).toBe(400)
   })
 
-  it('ends the sessions of a store the server was given, as npm start gives its own', async () => {
+  it('ends the sessions of a store the server was given, as npm start gives its own, and keeps its users', async () => {
     const given = await startAuthServer({
       port: 0,
       bcryptCost: 4,
@@ -156,9 +159,12 @@ describe('the control API', () => {
     })
     try {
       const { refreshToken } = await login(given.url)
+      expect((await fetch(post(`${given.url}/register`, REGISTERED))).status).toBe(201)
       await createControlClient(given.url).reset()
       expect((await fetch(post(`${given.url}/refresh`, { refreshToken }))).status).toBe(400)
       await login(given.url)
+      // Users live in the store, which the reset does not replace.
+      expect((await fetch(post(`${given.url}/login`, REGISTERED))).status).toBe(200)
     } finally {
       await given.close()
     }

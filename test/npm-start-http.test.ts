@@ -12,6 +12,7 @@ import { createControlClient } from '../mock-server/index.ts'
 import { setCookie } from './support/cookies.ts'
 import { runNpmStart, type StartedServer, startNpmServer, testSecrets } from './support/npm-start.ts'
 import { DEMO, post, tokensOf } from './support/requests.ts'
+import { settle } from './support/time.ts'
 import { claimsOf } from './support/tokens.ts'
 
 const REQUEST_LINE = /^(GET|POST) (\S+) (\d{3}|dropped) \d+\.\d ms$/
@@ -169,16 +170,43 @@ describe("README's end-to-end example of the control API", () => {
 })
 
 describe('stopping npm start through npm alone', () => {
-  // npm forwards SIGTERM to its shell, which dies of it and leaves node behind (a SIGINT it defers instead,
-  // so npm and node both keep running: Ctrl-C in a terminal signals the whole group, which stops it).
-  it('closes the server and frees the port when npm alone gets SIGTERM', async () => {
+  /** The server's own process: npm's child, since the script `exec`s node in place of npm's shell. */
+  function serverProcess(server: StartedServer) {
+    const node = server.processes().find(({ command }) => /^\S*node mock-server\/serve\.ts/.test(command))
+    if (!node) throw new Error(`no server process in npm's group: ${JSON.stringify(server.processes())}`)
+    return node.pid
+  }
+  /** Whether `pid` still runs; an orphan's zombie, left unreaped by some containers' init, has exited. */
+  const running = (server: StartedServer, pid: number) => server.processes().some((listed) => listed.pid === pid)
+
+  // A process manager, or `kill <npm's pid>`, signals npm alone. npm forwards SIGINT and SIGTERM to its child; were
+  // that child `sh -c node …`, dash would hold a SIGINT until node exits, so node would never hear of it.
+  it.for(['SIGINT', 'SIGTERM'] as const)(
+    'closes the server within a second and frees the port when npm alone gets %s, and npm exits with code 0',
+    async (signal) => {
+      const server = await launch({ LOG: 'silent' })
+      const port = Number(new URL(server.url).port)
+      const node = serverProcess(server)
+      server.signalNpm(signal)
+      await settle(() => !running(server, node), `the server process to exit on ${signal}`, 1_000)
+      expect(await connect(port)).toBe('ECONNREFUSED')
+      // npm itself takes its own time to exit once its child has, as after any script.
+      expect(await server.exited()).toEqual({ code: 0, signal: null })
+      expect(server.output().match(/^.+, closing\.$/gm)).toEqual([`${signal} received, closing.`])
+      expect(server.processes()).toEqual([])
+    },
+  )
+
+  it('closes the server when npm dies without forwarding anything (SIGKILL): it sees its parent go', async () => {
     const server = await launch({ LOG: 'silent' })
     const port = Number(new URL(server.url).port)
-    server.signalNpm('SIGTERM')
+    const node = serverProcess(server)
+    server.signalNpm('SIGKILL')
+    await settle(() => !running(server, node), 'the orphaned server process to exit', 1_000)
+    expect(await connect(port)).toBe('ECONNREFUSED')
     await server.exited()
     expect(server.output()).toMatch(/^Parent process exited, closing\.$/m)
     expect(server.processes()).toEqual([])
-    expect(await connect(port)).toBe('ECONNREFUSED')
   })
 })
 

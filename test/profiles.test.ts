@@ -16,8 +16,15 @@ const GRACE_SECONDS = 10
 
 type Transport = 'cookie' | 'body'
 
-/** A refusal as the tutorial words it: `res.send(text)` / `sendStatus`, `res.json(...)`, or our `{ error, message }`. */
-type Answer = { readonly text: string } | { readonly json: Record<string, string> } | 'problem'
+/**
+ * A refusal as the tutorial words it: Express's `res.send(string)` (sent as text/html), `sendStatus` (text/plain),
+ * `res.json(...)`, or our `{ error, message }`.
+ */
+type Answer =
+  | { readonly html: string }
+  | { readonly text: string }
+  | { readonly json: Record<string, string> }
+  | 'problem'
 
 /** How each refusal of a profile reads, transcribed from its tutorial's code. */
 interface Refusals {
@@ -50,6 +57,11 @@ interface Documented {
   readonly refusals: Refusals
   /** The claims the tutorial signs into the demo user's access token (`jwt.sign({ id, username, role }, ...)`). */
   readonly demoClaims: Record<string, unknown>
+  /**
+   * The `user` of a `/protected` answer: ours, or (`'decoded token'`) what the tutorial's `jwt.verify` decoded,
+   * its signed claims followed by `iat` and `exp`.
+   */
+  readonly protectedUser: Record<string, unknown> | 'decoded token'
 }
 
 const PROBLEMS: Refusals = {
@@ -77,9 +89,11 @@ const DOCUMENTED: readonly Documented[] = [
     logoutAnswer: { status: 204, body: '' },
     refusals: PROBLEMS,
     demoClaims: {},
+    protectedUser: { id: '1', name: 'user1' },
   },
   {
-    // 000: `/token`, 401 'Refresh Token Required', 403 'Invalid Refresh Token', 403 'Invalid or Expired Token'.
+    // 000: `/token`, 401 'Refresh Token Required', 403 'Invalid Refresh Token', 403 'Invalid or Expired Token',
+    // each by `res.status(...).send('...')`; `/protected` answers `res.json({ message, user })`.
     name: 'rotatingBody',
     route: '/token',
     forcedTransport: 'body',
@@ -94,14 +108,15 @@ const DOCUMENTED: readonly Documented[] = [
     // 000 has no logout route; the reference's is served.
     logoutAnswer: { status: 204, body: '' },
     refusals: {
-      missingAccess: { text: 'Access Token Required' },
-      invalidAccess: { text: 'Invalid or Expired Token' },
-      unknownUser: { text: 'Invalid credentials' },
-      wrongPassword: { text: 'Invalid credentials' },
-      missingRefresh: { text: 'Refresh Token Required' },
-      invalidRefresh: { text: 'Invalid Refresh Token' },
+      missingAccess: { html: 'Access Token Required' },
+      invalidAccess: { html: 'Invalid or Expired Token' },
+      unknownUser: { html: 'Invalid credentials' },
+      wrongPassword: { html: 'Invalid credentials' },
+      missingRefresh: { html: 'Refresh Token Required' },
+      invalidRefresh: { html: 'Invalid Refresh Token' },
     },
     demoClaims: { id: 1, username: 'user1', role: 'user' },
+    protectedUser: 'decoded token',
   },
   {
     // 001: cookie `refreshToken`, 401 'No token provided', 403 'Invalid token', `sendStatus(403)` for a bad access token.
@@ -127,6 +142,8 @@ const DOCUMENTED: readonly Documented[] = [
     },
     // `{ id: user.id, email: user.email }`; the demo user's identifier stands in for its email.
     demoClaims: { id: 1, email: 'user1' },
+    // `res.json({ message: 'You are authorized!', user: req.user })`, `req.user` set by `jwt.verify`.
+    protectedUser: 'decoded token',
   },
   {
     // 002: `/refresh-token` answers every verification failure, a missing token included, with `sendStatus(403)`.
@@ -146,6 +163,8 @@ const DOCUMENTED: readonly Documented[] = [
     // 002 has only `/refresh-token` (`sendStatus(403)`); the reference's login and protected answers are served.
     refusals: { ...PROBLEMS, missingRefresh: { text: 'Forbidden' }, invalidRefresh: { text: 'Forbidden' } },
     demoClaims: { userId: 1 },
+    // 002 has no protected route: the reference's user is served.
+    protectedUser: { id: '1', name: 'user1' },
   },
 ]
 
@@ -215,7 +234,10 @@ function refreshWith(profile: ProfileCase, refreshToken: string) {
 async function expectRefusal(response: Response, status: number, answer: Answer) {
   if (answer === 'problem') return void (await problemOf(response, status))
   expect(response.status).toBe(status)
-  if ('text' in answer) {
+  if ('html' in answer) {
+    expect(response.headers.get('content-type')).toMatch(/^text\/html; charset=utf-8$/i)
+    expect(await response.text()).toBe(answer.html)
+  } else if ('text' in answer) {
     expect(response.headers.get('content-type')).toMatch(/^text\/plain/)
     expect(await response.text()).toBe(answer.text)
   } else {
@@ -255,7 +277,10 @@ describe.each(cases)('the $name profile', (profile) => {
     const { accessToken } = await login(profile)
     const response = await fetch(get(`${profile.base}/protected`, accessToken))
     expect(response.status).toBe(200)
-    expect(await response.json()).toEqual({ message: profile.protectedMessage, user: { id: '1', name: 'user1' } })
+    const { iat, exp } = claimsOf(accessToken)
+    const user = profile.protectedUser === 'decoded token' ? { ...profile.demoClaims, iat, exp } : profile.protectedUser
+    // The text itself, so that the order of the fields is the tutorial's too.
+    expect(await response.text()).toBe(JSON.stringify({ message: profile.protectedMessage, user }))
   })
 
   it(`answers a refresh without any refresh token with ${profile.missingRefreshStatus}`, async () => {

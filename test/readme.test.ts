@@ -151,9 +151,11 @@ describe('README', () => {
     ]) {
       expect(section).toContain(heading)
     }
-    // The script writes every row it measured: four amplification sizes, two routes.
+    // The script writes every row it measured: four amplification sizes, three routes on three servers each.
     expect(section.match(/^\| (1|10|100|1,000) +\|/gm)).toHaveLength(4)
-    expect(section).toMatch(/^\| `GET \/protected` +\| [\d,]+ +\|/m)
+    for (const route of ['`GET /protected`', '`POST /token`', '`POST /login`']) {
+      expect(section).toMatch(new RegExp(`^\\| ${route}.* +\\| [\\d,]+ / [\\d,]+ / [\\d,]+ +\\|`, 'm'))
+    }
   })
 
   describe('Quick start', () => {

@@ -30,6 +30,8 @@ const cases = [
     refreshRoute: '/token',
     rotates: true,
     logoutRoute: false,
+    // Tutorial 000 answers the decoded token.
+    user: { id: 1, username: 'user1', role: 'user', iat: expect.any(Number), exp: expect.any(Number) },
   },
   {
     name: 'staticCookie',
@@ -38,6 +40,8 @@ const cases = [
     refreshRoute: '/refresh',
     rotates: false,
     logoutRoute: true,
+    // Tutorial 001 answers the decoded token too (`req.user`).
+    user: { id: 1, email: 'user1', iat: expect.any(Number), exp: expect.any(Number) },
   },
   {
     name: 'staticBody',
@@ -46,10 +50,12 @@ const cases = [
     refreshRoute: '/refresh-token',
     rotates: false,
     logoutRoute: false,
+    // Tutorial 002 has no protected route: the reference's user.
+    user: { id: '1', name: 'user1' },
   },
 ] as const
 
-describe.each(cases)('presets.$name', ({ name, mock, baseUrl, refreshRoute, rotates, logoutRoute }) => {
+describe.each(cases)('presets.$name', ({ name, mock, baseUrl, refreshRoute, rotates, logoutRoute, user }) => {
   const profile = profiles[name]
 
   it(`logs in, refreshes on the server's 403 at ${refreshRoute}, replays, and logs out`, async () => {
@@ -57,10 +63,7 @@ describe.each(cases)('presets.$name', ({ name, mock, baseUrl, refreshRoute, rota
     const { fetch, issued, presented } = recordingFetch()
     const auth = createAuthClient({ ...presets[name], baseUrl, fetch })
     await auth.login(DEMO)
-    expect(await auth.api.get('protected').json()).toEqual({
-      message: profile.protectedMessage,
-      user: { id: '1', name: 'user1' },
-    })
+    expect(await auth.api.get('protected').json()).toEqual({ message: profile.protectedMessage, user })
     const cookieAtLogin = mock.cookies.get('refreshToken')
 
     // Expired for the server only: the client has no reason to refresh before asking.
@@ -103,7 +106,7 @@ describe.each(cases)('presets.$name', ({ name, mock, baseUrl, refreshRoute, rota
     expect(mock.count(refreshRoute)).toBe(1)
     await expect(flushDue(auth.api.get('admin'))).rejects.toMatchObject({ response: { status: 403 } })
     expect(mock.count(refreshRoute)).toBe(2)
-    expect(await auth.api.get('protected').json()).toMatchObject({ user: { name: 'user1' } })
+    expect(await auth.api.get('protected').json()).toMatchObject({ user })
   })
 
   it('without the preset (default options), the 403 reaches the caller and nothing is refreshed', async () => {

@@ -3,6 +3,7 @@
  * token types, with tokens correctly signed by the app's own keys where the
  * case needs it: so each refusal is for the case itself, not a bad signature.
  */
+import { createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { type AuthApp, createAuthApp } from '../mock-server/index.ts'
 import { DEMO, get, post, problemOf, tokensOf } from './support/requests.ts'
@@ -38,6 +39,15 @@ describe('access tokens', () => {
     const { accessToken } = await session(app)
     expect(await protectedStatus(app, resigned(accessToken, SECRETS.accessSecret, {}))).toBe(200)
     expect(await protectedStatus(app, resigned(accessToken, SECRETS.accessSecret, { nbf: now() }))).toBe(200)
+  })
+
+  it('accepts a header spelled another way (its fields in another order) that still says HS256 and the type', async () => {
+    const app = appWith()
+    const { accessToken } = await session(app)
+    const header = Buffer.from(JSON.stringify({ typ: 'at+jwt', alg: 'HS256' })).toString('base64url')
+    const signingInput = `${header}.${accessToken.split('.')[1]}`
+    const signature = createHmac('sha256', SECRETS.accessSecret).update(signingInput).digest('base64url')
+    expect(await protectedStatus(app, `${signingInput}.${signature}`)).toBe(200)
   })
 
   it.each<[string, (token: string) => string]>([

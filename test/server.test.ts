@@ -323,12 +323,11 @@ describe.concurrent('npm start with a bad configuration', () => {
 })
 
 describe.concurrent('stopping npm start', () => {
-  // npm forwards SIGINT and SIGTERM to its script and, when the script dies of a signal, re-raises it on
-  // itself. With a process-group signal, `sh -c` (dash here) dies of it at once, so npm reports "killed by
-  // <signal>" (exit code null) whatever node does: that status says nothing about the server. A shell that
-  // execs node instead (bash) makes it 0 or the signal, depending on a race with npm's forwarded copy.
-  // Node's own behaviour is therefore asserted directly: its message, its exit, the closed port. Its exit code
-  // shows when node alone gets the signal: sh then passes node's code on, and npm too.
+  // npm forwards SIGINT and SIGTERM to its script (node itself: the script `exec`s it in place of `sh -c`) and,
+  // when the script dies of a signal, re-raises it on itself. With a process-group signal node gets two copies,
+  // the group's and npm's, and npm may see either node's exit 0 or the signal first: its status is 0 or the
+  // signal. Node's own behaviour is therefore asserted directly: its message, its exit, the closed port. Its exit
+  // code shows when node alone gets the signal: npm passes it on.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`closes on ${signal} to its process group: says so, drops open connections, exits, and frees the port`, async ({
       expect,
@@ -358,7 +357,7 @@ describe.concurrent('stopping npm start', () => {
 
     it(`exits with code 0 on ${signal} to the server process alone, and npm reports that code`, async ({ expect }) => {
       const server = await launch(testSecrets())
-      // Not `sh -c node mock-server/serve.ts`, which npm runs it through.
+      // npm's only child: the script `exec`s node in place of the shell npm runs it through.
       const node = server.processes().find(({ command }) => /^\S*node mock-server\/serve\.ts/.test(command))
       if (!node) throw new Error(`no server process in npm's group: ${JSON.stringify(server.processes())}`)
       process.kill(node.pid, signal)

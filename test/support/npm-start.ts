@@ -1,9 +1,9 @@
 /**
  * Runs `npm start` (the reference server) as a child process, as a user would.
  *
- * npm runs the script through `sh -c`, so the server is a grandchild: each start
- * gets its own process group, and a signal to the group reaches npm, sh and node
- * alike, as Ctrl-C in a terminal does.
+ * npm runs the script through `sh -c`, which `exec`s node, so the server is npm's
+ * child: each start gets its own process group, and a signal to the group reaches
+ * npm and node alike, as Ctrl-C in a terminal does.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -25,7 +25,7 @@ export interface StartedServer {
   readonly child: ChildProcess
   /** Everything the process printed so far (stdout and stderr). */
   output(): string
-  /** The processes of its group that are still running (npm, sh, node), as `ps` lists them. */
+  /** The processes of its group that are still running (npm, node, node's helpers), as `ps` lists them. */
   processes(): RunningProcess[]
   /** Sends `signal` to npm alone (not its group), as a process manager or `kill <npm's pid>` does. */
   signalNpm(signal: NodeJS.Signals): void
@@ -110,7 +110,7 @@ function spawnNpmStart(env: Record<string, string>) {
   child.stdout.on('data', collect)
   child.stderr.on('data', collect)
 
-  // `close` waits for the pipes as well as for npm: sh and node hold them too, so it means all of them exited.
+  // `close` waits for the pipes as well as for npm: node holds them too, so it means both exited.
   let settled = false
   const closed = once(child, 'close').then(
     ([code, signal]) => ({ code, signal }) as Exit,
