@@ -331,14 +331,20 @@ function hmacOf(option: AuthAppOptions['hmac']): HmacSha256 | undefined {
   return option
 }
 
+/** Access-token lifetime, seconds, when none is given. */
+export const DEFAULT_ACCESS_TOKEN_TTL = 900
+
+/** Refresh-token family (session) lifetime, seconds, when none is given. */
+export const DEFAULT_REFRESH_TOKEN_TTL = 604_800
+
 export function normalizeAppOptions(options: AuthAppOptions): AppConfig {
   if (typeof options !== 'object' || options === null) throw new TypeError('The `options` argument must be an object')
   const profile = chosenProfile(options.profile)
   if (options.trustProxy !== undefined && typeof options.trustProxy !== 'boolean') fail('trustProxy', 'a boolean')
   return {
     ...secretsOf(options),
-    accessTokenTtl: integer(options.accessTokenTtl, 'accessTokenTtl', 900, 1, 31_536_000),
-    refreshTokenTtl: integer(options.refreshTokenTtl, 'refreshTokenTtl', 604_800, 1, 315_360_000),
+    accessTokenTtl: integer(options.accessTokenTtl, 'accessTokenTtl', DEFAULT_ACCESS_TOKEN_TTL, 1, 31_536_000),
+    refreshTokenTtl: integer(options.refreshTokenTtl, 'refreshTokenTtl', DEFAULT_REFRESH_TOKEN_TTL, 1, 315_360_000),
     transport: transportOf(profile, options.transport),
     profile,
     reuseGraceMs: integer(options.reuseGraceSeconds, 'reuseGraceSeconds', 10, 0, 3600) * 1000,

@@ -6,6 +6,7 @@ import process from 'node:process'
 import { buildDemoPage, demoHome } from '../scripts/demo/build-demo.ts'
 import { EnvError, httpSettingsOf } from './env.ts'
 import { type AuthServer, type AuthServerOptions, isLoopback, startAuthServer } from './node.ts'
+import { DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_REFRESH_TOKEN_TTL } from './options.ts'
 import { type ProfileName, profiles, type RefreshTransport } from './profiles.ts'
 import { openStorage } from './store/open.ts'
 
@@ -116,8 +117,8 @@ async function main(): Promise<void> {
     lightweightGlobals: true,
     port: integer('PORT', 3000),
     logger: console,
-    accessTokenTtl: integer('JWT_EXPIRATION', 900),
-    refreshTokenTtl: integer('JWT_REFRESH_EXPIRATION', 604_800),
+    accessTokenTtl: integer('JWT_EXPIRATION', DEFAULT_ACCESS_TOKEN_TTL),
+    refreshTokenTtl: integer('JWT_REFRESH_EXPIRATION', DEFAULT_REFRESH_TOKEN_TTL),
     transport: oneOf<RefreshTransport>('REFRESH_TRANSPORT', ['cookie', 'body'], 'cookie'),
     profile,
     reuseGraceSeconds: integer('REFRESH_REUSE_GRACE', 10),

@@ -7,11 +7,8 @@ import { type AuthApp, type ClientConnection, type CookieChannel, createAuthApp 
 import { FAILURE_EXPECTED, injectedResponse, isRefreshFailure, type RefreshFailure } from './failures.ts'
 import { createKitSessions, type KitSessions } from './kit-sessions.ts'
 import { createKitTime, type FakeTimers, JUMP_NOTICE_MS, type KitTime } from './kit-time.ts'
-import type { AuthAppOptions } from './options.ts'
+import { type AuthAppOptions, DEFAULT_REFRESH_TOKEN_TTL } from './options.ts'
 import { createMemoryStore } from './store.ts'
-
-/** `refreshTokenTtl`'s default, in seconds (options.ts). */
-const DEFAULT_REFRESH_TTL = 604_800
 
 /** The routes of the documented servers. */
 export type AuthRoute = '/register' | '/login' | '/token' | '/refresh' | '/refresh-token' | '/logout' | '/protected'
@@ -307,7 +304,7 @@ export function createTestKit(
     revokeSessionsOf: (username) => kit.sessions.revokeSessionsOf(username, store),
     expireAccessTokens: () => app.expireAccessTokens(),
     endSessionsByLifetime() {
-      offset += ((options.refreshTokenTtl ?? DEFAULT_REFRESH_TTL) + 1) * 1000
+      offset += ((options.refreshTokenTtl ?? DEFAULT_REFRESH_TOKEN_TTL) + 1) * 1000
       return now()
     },
     advanceClock(milliseconds) {
