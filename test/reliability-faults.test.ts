@@ -20,6 +20,7 @@ import {
   outcomeOf,
   recordWire,
   startCaller,
+  trackWork,
   type Wire,
   wireViolations,
 } from './support/invariants.ts'
@@ -206,34 +207,15 @@ const TRIGGERS = {
   'expired during a sleep': async () => vi.setSystemTime(Date.now() + (TTL + 1) * 1000),
 } as const
 
-/**
- * The transport under test, with the substitutes answering in place of the kit, and other origins stubbed. `busy`
- * counts the requests doing real work (the kit's crypto), not those the fault holds: fake time waits for those.
- */
-function faultyFetch(kit: AuthHandlers, substitutes: Substitute[], holds: Fault['holds']) {
-  const state = { busy: 0, held: holds?.count ?? 0 }
-  const holdsUntil = new Set<{ until: number }>()
-  const answer = (request: Request) => {
+/** The transport under test: the substitutes answering in place of the kit, other origins stubbed. */
+function faultyFetch(kit: AuthHandlers, substitutes: Substitute[]): Fetch {
+  return async (input, init) => {
+    const request = new Request(input, init)
     const url = new URL(request.url)
-    if (url.origin === FOREIGN) return Promise.resolve(Response.json({ foreign: true }))
+    if (url.origin === FOREIGN) return Response.json({ foreign: true })
     const substitute = url.pathname === '/refresh' ? substitutes.shift() : undefined
     return substitute ? substitute(request, kit) : kit.fetch(request)
   }
-  const fetch: Fetch = async (input, init) => {
-    const request = new Request(input, init)
-    const held = new URL(request.url).pathname === '/refresh' && state.held-- > 0
-    const hold = { until: Date.now() + (holds?.ms ?? 0) }
-    if (held) holdsUntil.add(hold)
-    else state.busy++
-    try {
-      return await answer(request)
-    } finally {
-      if (held) holdsUntil.delete(hold)
-      else state.busy--
-    }
-  }
-  const busy = () => state.busy > 0 || [...holdsUntil].some((hold) => Date.now() >= hold.until)
-  return { fetch, busy }
 }
 
 /** The usual callers: two through ky, two through fetch, one to a foreign origin. */
@@ -266,7 +248,8 @@ async function runCase(transport: RefreshTransport, fault: Fault, trigger: keyof
   const kit = kits[transport]
   const substitutes: Substitute[] = []
   const wire = recordWire()
-  const transportUnderTest = faultyFetch(kit, substitutes, fault.holds)
+  const transportUnderTest = trackWork(faultyFetch(kit, substitutes))
+  if (fault.holds) transportUnderTest.holdNextRefreshes(fault.holds.count, fault.holds.ms)
   const auth = createAuthClient({
     baseUrl: API,
     transport,

@@ -28,6 +28,8 @@ interface Claims {
 
 /** One request the SDK sent. */
 export interface WireRecord {
+  /** The client (tab) that sent it. */
+  readonly tab: string
   readonly origin: string
   readonly path: string
   readonly caller: string | undefined
@@ -35,8 +37,12 @@ export interface WireRecord {
   readonly claims: Claims | undefined
   /** The client's clock when it was sent. */
   readonly sentAt: number
-  /** The number of logouts and logins begun before it was sent (see {@link Wire.mark}). */
+  /** The tab's logins and session ends marked before it was sent (see {@link Wire.mark}). */
   readonly epoch: number
+  /** Whether the tab's session had ended (a logout or an expiry marked, no login since). */
+  readonly ended: boolean
+  /** The session (`sid`) the tab's last marked login began, which its tokens must belong to. */
+  readonly session: string | undefined
   /** The status answered, or 'error' for a rejection; undefined while in flight. */
   status?: number | 'error'
 }
@@ -56,21 +62,18 @@ const bearer = (request: Request) => /^Bearer (.+)$/.exec(request.headers.get('a
 /** What the wire saw, and the events a test marks on it. */
 export interface Wire {
   readonly records: WireRecord[]
-  /** The most refreshes seen in flight at once. */
+  /** The most refreshes seen in flight at once, over every tab. */
   readonly maxRefreshesInFlight: number
   /** The number of refreshes sent so far. */
   readonly refreshes: number
-  /** Wraps a client's transport; every client of one wire (tabs) shares its records. */
-  wrap(inner: Fetch): Fetch
+  /** Wraps the transport of client `tab`; every client of one wire (tabs of one app) shares its records. */
+  wrap(inner: Fetch, tab?: string): Fetch
   /**
-   * Marks a logout begun now, or a login completed now: later requests are of a later epoch. After a login, they
-   * may carry only the session (`sid`) of the last login answer seen; after a logout, no token at all.
+   * Marks, for `tab`, a login completed (or heard of) now, or a session ended now (a logout begun, an expiry
+   * reported): after a login its requests may carry only the session (`sid`) of the last login answer seen; after an
+   * end, no token at all, and no refresh goes out.
    */
-  mark(kind: 'logout' | 'login'): void
-  /** The session each epoch that began with a login belongs to. */
-  readonly sessionOfEpoch: ReadonlyMap<number, string>
-  /** Requests sent after the last logout, and none since a login began: these must carry no token. */
-  readonly loggedOutSince: number | undefined
+  mark(kind: 'login' | 'logout' | 'expired', tab?: string): void
 }
 
 const isRefreshPath = (path: string) => /\/(refresh|token|refresh-token)$/.test(path)
@@ -85,30 +88,38 @@ async function sessionOfLogin(response: Response): Promise<string | undefined> {
   return typeof body?.accessToken === 'string' ? decode(body.accessToken)?.sid : undefined
 }
 
+interface TabState {
+  epoch: number
+  ended: boolean
+  session: string | undefined
+}
+
 /** A wire recorder, shared by every client (tab) whose transport it wraps. */
 export function recordWire(): Wire {
   const records: WireRecord[] = []
-  const sessionOfEpoch = new Map<number, string>()
-  const state = {
-    inFlight: 0,
-    max: 0,
-    refreshes: 0,
-    epoch: 0,
-    loggedOutSince: undefined as number | undefined,
-    lastLogin: undefined as string | undefined,
+  const tabs = new Map<string, TabState>()
+  const state = { inFlight: 0, max: 0, refreshes: 0, lastLogin: undefined as string | undefined }
+  const tabState = (tab: string): TabState => {
+    const known = tabs.get(tab) ?? { epoch: 0, ended: false, session: undefined }
+    tabs.set(tab, known)
+    return known
   }
 
-  const record = (request: Request): WireRecord => {
+  const record = (request: Request, tab: string): WireRecord => {
     const url = new URL(request.url)
     const token = bearer(request)
+    const { epoch, ended, session } = tabState(tab)
     const entry: WireRecord = {
+      tab,
       origin: url.origin,
       path: url.pathname,
       caller: request.headers.get(CALLER_HEADER) ?? undefined,
       token,
       claims: token === undefined ? undefined : decode(token),
       sentAt: Date.now(),
-      epoch: state.epoch,
+      epoch,
+      ended,
+      session,
     }
     records.push(entry)
     return entry
@@ -122,34 +133,71 @@ export function recordWire(): Wire {
     get refreshes() {
       return state.refreshes
     },
-    get loggedOutSince() {
-      return state.loggedOutSince
+    mark(kind, tab = 'main') {
+      const marked = tabState(tab)
+      marked.epoch++
+      marked.ended = kind !== 'login'
+      marked.session = kind === 'login' ? state.lastLogin : undefined
     },
-    sessionOfEpoch,
-    mark(kind) {
-      state.epoch++
-      state.loggedOutSince = kind === 'logout' ? records.length : undefined
-      if (kind === 'login' && state.lastLogin !== undefined) sessionOfEpoch.set(state.epoch, state.lastLogin)
-    },
-    wrap: (inner) => async (input, init) => {
-      const request = new Request(input, init)
-      const entry = record(request)
-      const refresh = isRefreshPath(entry.path)
-      if (refresh) {
-        state.refreshes++
-        state.max = Math.max(state.max, ++state.inFlight)
-      }
-      try {
-        const response = await inner(request)
-        entry.status = response.status
-        if (entry.path.endsWith('/login')) state.lastLogin = (await sessionOfLogin(response)) ?? state.lastLogin
-        return response
-      } catch (error) {
-        entry.status = 'error'
-        throw error
-      } finally {
-        if (refresh) state.inFlight--
-      }
+    wrap:
+      (inner, tab = 'main') =>
+      async (input, init) => {
+        const request = new Request(input, init)
+        const entry = record(request, tab)
+        const refresh = isRefreshPath(entry.path)
+        if (refresh) {
+          state.refreshes++
+          state.max = Math.max(state.max, ++state.inFlight)
+        }
+        try {
+          const response = await inner(request)
+          entry.status = response.status
+          if (entry.path.endsWith('/login')) state.lastLogin = (await sessionOfLogin(response)) ?? state.lastLogin
+          return response
+        } catch (error) {
+          entry.status = 'error'
+          throw error
+        } finally {
+          if (refresh) state.inFlight--
+        }
+      },
+  }
+}
+
+/**
+ * A transport that tells whether real work is in progress (the server's crypto, a store), so that a test moves fake
+ * time only while none is: requests the test holds on purpose (a delayed or stalled refresh, announced with
+ * {@link WorkTracker.holdNextRefreshes}) do not count until their hold is over.
+ */
+export interface WorkTracker {
+  readonly fetch: Fetch
+  busy(): boolean
+  /** The next `count` refreshes are held `ms` of fake time (Infinity: until the client gives up). */
+  holdNextRefreshes(count: number, ms: number): void
+}
+
+export function trackWork(inner: Fetch): WorkTracker {
+  const state = { busy: 0 }
+  const holds: number[] = []
+  const holding = new Set<{ until: number }>()
+  const fetch: Fetch = async (input, init) => {
+    const request = new Request(input, init)
+    const ms = isRefreshPath(new URL(request.url).pathname) ? holds.shift() : undefined
+    const hold = { until: Date.now() + (ms ?? 0) }
+    if (ms === undefined) state.busy++
+    else holding.add(hold)
+    try {
+      return await inner(request)
+    } finally {
+      if (ms === undefined) state.busy--
+      else holding.delete(hold)
+    }
+  }
+  return {
+    fetch,
+    busy: () => state.busy > 0 || [...holding].some((hold) => Date.now() >= hold.until),
+    holdNextRefreshes(count, ms) {
+      for (let index = 0; index < count; index++) holds.push(ms)
     },
   }
 }
@@ -252,21 +300,19 @@ export interface WireExpectations {
   readonly refreshesInFlight?: number
 }
 
-function recordViolations(record: WireRecord, index: number, wire: Wire, expected: WireExpectations): string[] {
-  const where = `request ${index} (${record.path}${record.caller ? `, caller ${record.caller}` : ''})`
-  const afterLogout = wire.loggedOutSince !== undefined && index >= wire.loggedOutSince
-  if (afterLogout && isRefreshPath(record.path)) return [`${where}: a refresh after the logout`]
+function recordViolations(record: WireRecord, index: number, expected: WireExpectations): string[] {
+  const where = `request ${index} (${record.tab} ${record.path}${record.caller ? `, caller ${record.caller}` : ''})`
+  if (record.ended && isRefreshPath(record.path)) return [`${where}: a refresh after the session ended`]
   if (record.token === undefined) return []
   const violations: string[] = []
   if (!expected.allowed.has(record.origin)) violations.push(`${where} carried a token to a foreign origin`)
-  if (afterLogout) violations.push(`${where} carried a token after the logout`)
+  if (record.ended) violations.push(`${where} carried a token after the session ended`)
   const exp = record.claims?.exp
   if (exp === undefined || exp * 1000 <= record.sentAt) violations.push(`${where} carried an expired token`)
   if (expected.user !== undefined && record.claims?.sub !== expected.user) {
     violations.push(`${where} carried a token for another user`)
   }
-  const session = wire.sessionOfEpoch.get(record.epoch)
-  if (session !== undefined && record.claims?.sid !== session) {
+  if (record.session !== undefined && record.claims?.sid !== record.session) {
     violations.push(`${where} carried a token of another session`)
   }
   return violations
@@ -274,7 +320,7 @@ function recordViolations(record: WireRecord, index: number, wire: Wire, expecte
 
 /** Every violation of the wire invariants. */
 export function wireViolations(wire: Wire, expected: WireExpectations): string[] {
-  const violations = wire.records.flatMap((record, index) => recordViolations(record, index, wire, expected))
+  const violations = wire.records.flatMap((record, index) => recordViolations(record, index, expected))
   for (const [caller, sent] of byCaller(wire.records)) {
     violations.push(...sendingViolations(caller, sent), ...sessionViolations(caller, sent))
   }
