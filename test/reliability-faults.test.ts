@@ -186,6 +186,16 @@ const FAULTS: readonly Fault[] = [
     }),
   },
   {
+    name: 'a logout during the backoff before a retry of the refresh',
+    expected: 'refused',
+    inject: control(1, { status: 503 }),
+    during: async ({ auth, wire, start }) => {
+      await settle(() => wire.records.some((record) => record.status === 503), 'the failed first attempt')
+      wire.mark('logout')
+      start('logout', () => auth.logout())
+    },
+  },
+  {
     name: 'a login racing the refresh',
     expected: 'any',
     holds: { count: 1, ms: 2000 },
@@ -293,7 +303,8 @@ async function settleAll(callers: Caller[], busy: () => boolean): Promise<string
   try {
     await drive(
       (async () => {
-        for (let seen = 0; seen < callers.length; seen = callers.length) {
+        for (let seen = -1; seen < callers.length; ) {
+          seen = callers.length
           await Promise.allSettled(callers.map((caller) => caller.promise))
           await idle(5)
         }

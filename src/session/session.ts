@@ -291,7 +291,10 @@ export class Session {
       if (this.#options.transport === 'body' && presented === undefined) {
         throw new AuthError('SESSION_EXPIRED', { detail: 'there is no refresh token to send' })
       }
-      const answer = await this.#calls.refresh(presented)
+      // A retry waiting out its backoff when the session ends (a logout, here or in another tab) is not sent.
+      const answer = await this.#calls.refresh(presented, () => {
+        if (session !== this.#id) throw loggedOut()
+      })
       if (session !== this.#id) {
         // Overtaken by a logout (not by a login, whose session lives on): that logout revokes this token.
         if (this.#state.kind === 'ended') this.#orphaned = { logout: this.#logouts, refreshToken: answer.refreshToken }
