@@ -168,6 +168,8 @@ export class Session {
       return
     }
     if (news.kind === 'login') this.#begin()
+    // A refresh that crossed this tab's logout on the channel belongs to the session the user ended.
+    else if (this.#state.kind === 'ended' && this.#state.reason === 'loggedOut') return
     this.#receiveTokens(news.accessToken, news.refreshToken, news.sentAt)
   }
 

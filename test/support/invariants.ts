@@ -179,23 +179,29 @@ export interface WorkTracker {
 export function trackWork(inner: Fetch): WorkTracker {
   const state = { busy: 0 }
   const holds: number[] = []
-  const holding = new Set<{ until: number }>()
   const fetch: Fetch = async (input, init) => {
     const request = new Request(input, init)
     const ms = isRefreshPath(new URL(request.url).pathname) ? holds.shift() : undefined
-    const hold = { until: Date.now() + (ms ?? 0) }
+    // A held request counts as busy again once its hold is over, on the timers (a jump of the wall clock does not
+    // end it early), until it settles.
+    const hold = { over: ms === undefined, timer: undefined as ReturnType<typeof setTimeout> | undefined }
     if (ms === undefined) state.busy++
-    else holding.add(hold)
+    else if (ms !== Number.POSITIVE_INFINITY) {
+      hold.timer = setTimeout(() => {
+        hold.over = true
+        state.busy++
+      }, ms)
+    }
     try {
       return await inner(request)
     } finally {
-      if (ms === undefined) state.busy--
-      else holding.delete(hold)
+      clearTimeout(hold.timer)
+      if (hold.over) state.busy--
     }
   }
   return {
     fetch,
-    busy: () => state.busy > 0 || [...holding].some((hold) => Date.now() >= hold.until),
+    busy: () => state.busy > 0,
     holdNextRefreshes(count, ms) {
       for (let index = 0; index < count; index++) holds.push(ms)
     },
