@@ -12,9 +12,10 @@
  * npx vitest run test/reliability-properties.test.ts -t '<transport> transport'`.
  */
 import fc from 'fast-check'
-import { describe, expect, it, vi } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { type AuthHandlers, createAuthHandlers, type RefreshFailure } from '../mock-server/index.ts'
 import { type AuthClient, createAuthClient, type RefreshTransport } from '../src/index.ts'
+import { recordFigures } from './support/figures.ts'
 import {
   CALLER_HEADER,
   type Caller,
@@ -271,6 +272,9 @@ async function finish(real: Real): Promise<string[]> {
   ]
 }
 
+/** What the runs did, for README's Reliability figures (a shrinking run counts too). */
+const tally = { runs: 0, commands: 0, requests: 0, sent: 0, refreshes: 0, unsettled: 0 }
+
 async function runOnce(transport: RefreshTransport, commands: Iterable<fc.AsyncCommand<Model, Real>>) {
   installFakeClock()
   const real = createReal(transport)
@@ -278,12 +282,20 @@ async function runOnce(transport: RefreshTransport, commands: Iterable<fc.AsyncC
     await logIn(real, 0)
     await fc.asyncModelRun(() => ({ model: { loggedIn: true }, real }), commands)
     const violations = await finish(real)
+    tally.runs++
+    tally.commands += [...commands].length
+    tally.requests += real.callers.length
+    tally.sent += real.wire.records.length
+    tally.refreshes += real.wire.refreshes
+    tally.unsettled += real.callers.filter((caller) => caller.settlements !== 1).length
     if (violations.length > 0) throw new Error(violations.join('\n'))
   } finally {
     for (const auth of real.tabs) auth.dispose()
     vi.useRealTimers()
   }
 }
+
+afterAll(() => recordFigures('properties', { runsPerTransport: RUNS, ...tally }))
 
 describe('random interleavings over two tabs', () => {
   it.each(['cookie', 'body'] as const)(
@@ -321,6 +333,29 @@ describe('the interleavings the properties found', () => {
       expect(wireViolations(real.wire, { allowed: new Set([real.baseUrl]) })).toEqual([])
     } finally {
       for (const auth of real.tabs) auth.dispose()
+    }
+  })
+  it('a request aborted before it starts, whose token waits for a refresh that fails, leaves no unhandled rejection', async () => {
+    // 500 runs per transport: the refresh's rejection reached nobody (in Node, an unhandled rejection ends the process).
+    installFakeClock()
+    const { kit, baseUrl } = kitFor('cookie')
+    const auth = createAuthClient({ baseUrl, fetch: kit.fetch })
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown) => unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      await auth.login(DEMO)
+      vi.setSystemTime(Date.now() + (TTL + 1) * 1000)
+      kit.failNextRefreshes(1, { status: 200, body: '{}' })
+      const request = auth.fetch('protected', { signal: AbortSignal.abort() })
+      await expect(request).rejects.toMatchObject({ name: 'AbortError' })
+      await settle(() => kit.requests.some((answer) => answer.route === '/refresh'), 'the refresh')
+      await idle(100)
+      expect(unhandled.map((reason) => (reason as Error).message)).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+      auth.dispose()
+      vi.useRealTimers()
     }
   })
 })
