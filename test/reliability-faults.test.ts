@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { type AuthHandlers, createAuthHandlers, type RefreshFailure } from '../mock-server/index.ts'
 import { type AuthClient, type AuthClientOptions, createAuthClient, type RefreshTransport } from '../src/index.ts'
+import { recordFigures } from './support/figures.ts'
 import {
   CALLER_HEADER,
   type Caller,
@@ -88,6 +89,9 @@ afterEach(() => {
   for (const kit of Object.values(kits)) kit.reset()
   vi.useRealTimers()
 })
+
+/** What the matrix did, for README's Reliability figures. */
+const tally = { cases: 0, requests: 0, sent: 0, unsettled: 0, violations: 0 }
 
 const control =
   (times: number, failure: RefreshFailure) =>
@@ -294,6 +298,11 @@ async function runCase(transport: RefreshTransport, fault: Fault, trigger: keyof
     // The callers share one refresh: its first attempt and retries, no more.
     ...(wire.refreshes > ATTEMPTS ? [`${wire.refreshes} refreshes for one expiry`] : []),
   ]
+  tally.cases++
+  tally.requests += callers.length
+  tally.sent += wire.records.length
+  tally.unsettled += callers.filter((caller) => caller.settlements !== 1).length
+  tally.violations += violations.length
   return { violations, outcomes, served: meets(fault.expected, outcomes as Record<string, string>) }
 }
 
@@ -328,6 +337,8 @@ const CASES = (['cookie', 'body'] as const).flatMap((transport) =>
     })),
   ),
 )
+
+afterAll(() => recordFigures('faults', { faults: FAULTS.length, ...tally }))
 
 describe('a refresh fault, with several callers waiting', () => {
   it.each(CASES.map((entry) => [entry.fault.name, entry.transport, entry.trigger, entry] as const))(
