@@ -75,8 +75,9 @@ const figure = (figures: Figures, name: string) => {
 
 function section(suites: ReturnType<typeof runSuites>, soak: Soak): string {
   const { faults, properties, memory } = suites
-  const lost =
-    figure(faults, 'unsettled') + figure(properties, 'unsettled') + soak.requests.sent - soak.requests.answered
+  const failed = soak.requests.errors + soak.requests.timeouts + soak.requests.non2xx
+  const lost = figure(faults, 'unsettled') + figure(properties, 'unsettled') + failed
+  const inFlight = soak.requests.sent - soak.requests.answered
   const date = new Date().toISOString().slice(0, 10)
   return [
     `Measured by \`npm run reliability\` on ${date}, Node ${process.versions.node}, ${cpus().length} × ${cpus()[0]?.model.split(' ').slice(0, 2).join(' ') ?? 'CPU'}.`,
@@ -85,10 +86,10 @@ function section(suites: ReturnType<typeof runSuites>, soak: Soak): string {
     '| --- | --- | --- |',
     `| Fault matrix (\`test/reliability-faults.test.ts\`) | ${figure(faults, 'faults')} refresh faults × 2 transports × 2 ways to need a refresh = ${integer(figure(faults, 'cases'))} cases, several callers at once in each | ${integer(figure(faults, 'requests'))} requests made, ${integer(figure(faults, 'sent'))} sent on the wire; ${figure(faults, 'unsettled')} lost or settled twice; ${figure(faults, 'violations')} invariant violations |`,
     `| Properties (\`test/reliability-properties.test.ts\`) | ${integer(figure(properties, 'runsPerTransport'))} random runs per transport over two tabs (${integer(figure(properties, 'runs'))} in all) | ${integer(figure(properties, 'commands'))} commands, ${integer(figure(properties, 'requests'))} requests made, ${integer(figure(properties, 'sent'))} sent, ${integer(figure(properties, 'refreshes'))} refreshes; ${figure(properties, 'unsettled')} lost |`,
-    `| Memory (\`test/reliability-memory.test.ts\`) | ${integer(figure(memory, 'cycles'))} refresh cycles after 1,000 to warm up | live objects ${integer(figure(memory, 'liveObjectsBefore'))} → ${integer(figure(memory, 'liveObjectsAfter'))}; heap ${megabytes(figure(memory, 'heapBeforeBytes'))} → ${megabytes(figure(memory, 'heapAfterBytes'))} after GC (${figure(memory, 'heapPerCycleBytes')} B a cycle, see below); SDK timers pending ${figure(memory, 'timersAfterWarmUp')} → ${figure(memory, 'timersAtEnd')}; abort listeners left on the page's signal: ${figure(memory, 'abortListenersAtEnd')} |`,
-    `| Soak (\`npm run soak\`) | the reference server under ${soak.seconds} s of loopback load, ${soak.connections} connections | ${integer(soak.requests.answered)} requests answered of ${integer(soak.requests.sent)} sent, ${soak.requests.errors + soak.requests.timeouts} errors, ${soak.requests.non2xx} non-2xx; heap ${megabytes(soak.heap.beforeBytes)} before, ${megabytes(soak.heap.afterLoadBytes)} after the load, ${megabytes(soak.heap.afterFamiliesEndedBytes)} once the families ended (${soak.families.afterFamiliesEnded} left) |`,
+    `| Memory (\`test/reliability-memory.test.ts\`) | ${integer(figure(memory, 'cycles'))} refresh cycles after 1,000 to warm up | live objects ${integer(figure(memory, 'liveObjectsBefore'))} → ${integer(figure(memory, 'liveObjectsAfter'))}; heap ${megabytes(figure(memory, 'heapBeforeBytes'))} → ${megabytes(figure(memory, 'heapAfterBytes'))} after GC (${figure(memory, 'heapPerCycleBytes')} B a cycle, V8's tables: see above); SDK timers pending ${figure(memory, 'timersAfterWarmUp')} → ${figure(memory, 'timersAtEnd')}; abort listeners left on the page's signal: ${figure(memory, 'abortListenersAtEnd')} |`,
+    `| Soak (\`npm run soak\`) | the reference server under ${Math.round(soak.seconds)} s of loopback load, ${soak.connections} connections | ${integer(soak.requests.answered)} requests answered of ${integer(soak.requests.sent)} sent (${inFlight} in flight when the load stopped), ${soak.requests.errors + soak.requests.timeouts} errors, ${soak.requests.non2xx} non-2xx; heap ${megabytes(soak.heap.beforeBytes)} before, ${megabytes(soak.heap.afterLoadBytes)} after the load, ${megabytes(soak.heap.afterFamiliesEndedBytes)} once the families ended (${soak.families.afterFamiliesEnded} left) |`,
     '',
-    `**Requests lost: ${lost}** (a caller's request that never settled, or settled twice, in the matrix and the properties; requests the soak sent and never saw answered, at most one per connection in flight when the load stopped).`,
+    `**Requests lost: ${lost}**: requests of the matrix and the properties that never settled or settled twice, and soak requests that failed or were not answered 2xx.`,
   ].join('\n')
 }
 

@@ -71,6 +71,8 @@ interface Real {
   readonly expiredSinceLogin: number[]
   /** How many `refreshed` each tab emitted (a login news is one). */
   readonly refreshed: number[]
+  /** How many logouts of another tab each tab heard of. */
+  readonly loggedOutElsewhere: number[]
   readonly violations: string[]
 }
 
@@ -90,7 +92,9 @@ function openTab(real: Omit<Real, 'tabs'>, transport: RefreshTransport, tab: num
       real.violations.push(`${tabName(tab)} emitted sessionExpired twice in one session`)
   })
   auth.on('loggedOut', ({ elsewhere }) => {
-    if (elsewhere) real.wire.mark('logout', tabName(tab))
+    if (!elsewhere) return
+    real.wire.mark('logout', tabName(tab))
+    real.loggedOutElsewhere[tab] = (real.loggedOutElsewhere[tab] ?? 0) + 1
   })
   auth.on('refreshed', () => {
     real.refreshed[tab] = (real.refreshed[tab] ?? 0) + 1
@@ -109,6 +113,7 @@ function createReal(transport: RefreshTransport): Real {
     callers: [] as Caller[],
     expiredSinceLogin: Array.from({ length: TABS }, () => 0),
     refreshed: Array.from({ length: TABS }, () => 0),
+    loggedOutElsewhere: Array.from({ length: TABS }, () => 0),
     violations: [] as string[],
   }
   const tabs = Array.from({ length: TABS }, (_, tab) => openTab(parts, transport, tab))
@@ -209,10 +214,20 @@ const COMMANDS = [
   tab.map((tab) =>
     command(
       `logout(${tabName(tab)})`,
-      (model, real) => {
+      async (model, real) => {
+        const live = real.tabs.map((_, other) => !real.wire.ended(tabName(other)))
+        const heard = [...real.loggedOutElsewhere]
         real.wire.mark('logout', tabName(tab))
         real.callers.push(startCaller(`logout-${real.callers.length}`, () => tabOf(real, tab).logout()))
         model.loggedIn = false
+        // The logout reaches every tab whose session was live.
+        for (let other = 0; other < TABS; other++) {
+          if (other === tab || !live[other]) continue
+          const reached = () => (real.loggedOutElsewhere[other] ?? 0) > (heard[other] ?? 0)
+          await settle(reached, 'the logout news').catch(() => {
+            real.violations.push(`${tabName(other)} never heard of ${tabName(tab)}'s logout`)
+          })
+        }
       },
       (model) => model.loggedIn,
     ),

@@ -74,6 +74,8 @@ export interface Wire {
    * end, no token at all, and no refresh goes out.
    */
   mark(kind: 'login' | 'logout' | 'expired', tab?: string): void
+  /** Whether `tab`'s session was last marked ended. */
+  ended(tab?: string): boolean
 }
 
 const isRefreshPath = (path: string) => /\/(refresh|token|refresh-token)$/.test(path)
@@ -133,6 +135,7 @@ export function recordWire(): Wire {
     get refreshes() {
       return state.refreshes
     },
+    ended: (tab = 'main') => tabState(tab).ended,
     mark(kind, tab = 'main') {
       const marked = tabState(tab)
       marked.epoch++
