@@ -234,7 +234,9 @@ export class Session {
   }
 
   async #ticketAfterRefresh(session: number): Promise<Ticket> {
-    const access = await this.#refresh('auto')
+    let access = await this.#refresh('auto')
+    // The device slept while the refresh was on its way: its token has expired too, so once more (once only).
+    if (session === this.#id && isExpired(access)) access = await this.#refresh('auto')
     if (session !== this.#id) throw loggedOut()
     return { session, token: access.token }
   }
