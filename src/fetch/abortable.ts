@@ -4,7 +4,11 @@
  */
 export function abortable<T>(value: T | Promise<T>, signal: AbortSignal | null | undefined): T | Promise<T> {
   if (!(value instanceof Promise) || !signal) return value
-  if (signal.aborted) return Promise.reject(signal.reason)
+  if (signal.aborted) {
+    // The work goes on for its other waiters; its failure, which this caller no longer waits for, is handled here.
+    value.catch(() => {})
+    return Promise.reject(signal.reason)
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason)
     signal.addEventListener('abort', onAbort, { once: true })

@@ -168,6 +168,8 @@ export class Session {
       return
     }
     if (news.kind === 'login') this.#begin()
+    // A refresh that crossed this tab's logout on the channel belongs to the session the user ended.
+    else if (this.#state.kind === 'ended' && this.#state.reason === 'loggedOut') return
     this.#receiveTokens(news.accessToken, news.refreshToken, news.sentAt)
   }
 
@@ -232,7 +234,9 @@ export class Session {
   }
 
   async #ticketAfterRefresh(session: number): Promise<Ticket> {
-    const access = await this.#refresh('auto')
+    let access = await this.#refresh('auto')
+    // The device slept while the refresh was on its way: its token has expired too, so once more (once only).
+    if (session === this.#id && isExpired(access)) access = await this.#refresh('auto')
     if (session !== this.#id) throw loggedOut()
     return { session, token: access.token }
   }
@@ -291,7 +295,10 @@ export class Session {
       if (this.#options.transport === 'body' && presented === undefined) {
         throw new AuthError('SESSION_EXPIRED', { detail: 'there is no refresh token to send' })
       }
-      const answer = await this.#calls.refresh(presented)
+      // A retry waiting out its backoff when the session ends (a logout, here or in another tab) is not sent.
+      const answer = await this.#calls.refresh(presented, () => {
+        if (session !== this.#id) throw loggedOut()
+      })
       if (session !== this.#id) {
         // Overtaken by a logout (not by a login, whose session lives on): that logout revokes this token.
         if (this.#state.kind === 'ended') this.#orphaned = { logout: this.#logouts, refreshToken: answer.refreshToken }

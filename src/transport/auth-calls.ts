@@ -33,9 +33,16 @@ export function createAuthCalls(options: NormalizedOptions) {
   const { endpoints, timeout } = options
   const bodyOf = (refreshToken: string | undefined) => (refreshToken === undefined ? undefined : { refreshToken })
 
-  const tokens = async (call: AuthCall, path: string, json: unknown, retries: number): Promise<TokenAnswer> => {
+  /** `beforeRetry` runs after the backoff, before each retry is sent, and throws to stop the call instead. */
+  const tokens = async (
+    call: AuthCall,
+    path: string,
+    json: unknown,
+    retries: number,
+    beforeRetry: () => void = () => {},
+  ): Promise<TokenAnswer> => {
     try {
-      const response = await http.post(path, { json, retry: { limit: retries } })
+      const response = await http.post(path, { json, retry: { limit: retries }, hooks: { beforeRetry: [beforeRetry] } })
       return readTokenAnswer(await readJson(response, timeout), response.status)
     } catch (error) {
       throw failureOf(call, error)
@@ -45,8 +52,9 @@ export function createAuthCalls(options: NormalizedOptions) {
   return {
     login: (credentials: Record<string, unknown>) => tokens('login', endpoints.login, credentials, 0),
 
-    refresh: (refreshToken: string | undefined) =>
-      tokens('refresh', endpoints.refresh, bodyOf(refreshToken), options.refreshRetries),
+    /** `beforeRetry` throws when the refresh is no longer wanted (its session ended during a backoff). */
+    refresh: (refreshToken: string | undefined, beforeRetry?: () => void) =>
+      tokens('refresh', endpoints.refresh, bodyOf(refreshToken), options.refreshRetries, beforeRetry),
 
     /** Resolves once the server answered 2xx; a server without a logout route (`false`) is not called. */
     async logout(refreshToken: string | undefined): Promise<void> {

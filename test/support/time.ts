@@ -37,12 +37,17 @@ function tracked<T>(promise: Promise<T>) {
   return state
 }
 
-/** Awaits `promise` while moving the fake clock on in `step` ms increments (for retries with delays). */
-export async function drive<T>(promise: Promise<T>, step = 50, limit = 120_000): Promise<T> {
+/**
+ * Awaits `promise` while moving the fake clock on in `step` ms increments (for retries with delays). With `busy`,
+ * the clock moves only while `busy()` is false (nothing real in progress, such as a server's crypto work, during
+ * which moving it could fire timeouts that real time would not), for at most 15 s of real time spent busy.
+ */
+export async function drive<T>(promise: Promise<T>, step = 50, limit = 120_000, busy = () => false): Promise<T> {
   const waited = tracked(promise)
   for (let elapsed = 0; !waited.settled; elapsed += step) {
     if (elapsed > limit) throw new Error(`Still pending after ${limit} ms of fake time`)
     await turn()
+    await settle(() => waited.settled || !busy(), 'the work in progress to finish', 15_000)
     if (!waited.settled) await vi.advanceTimersByTimeAsync(step)
   }
   return waited.promise
