@@ -64,7 +64,7 @@ interface Fault {
   readonly holds?: { readonly count: number; readonly ms: number }
   /** Client options of the case. */
   readonly options?: Partial<AuthClientOptions>
-  inject(context: FaultContext): void | Promise<void>
+  inject(context: FaultContext): unknown
   /** Runs once the callers have started, for the races. */
   during?(context: FaultContext): Promise<void>
 }
