@@ -7,12 +7,11 @@
  *
  * Usage: `npm run kit-memory` (add `-- --no-write` to print without touching README).
  */
-import { readFileSync, writeFileSync } from 'node:fs'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import { setupServer } from 'msw/node'
 import { createAuthHandlers } from '../mock-server/index.ts'
 import { createAuthClient } from '../src/index.ts'
+import { collectGarbage } from '../test/support/gc.ts'
+import { rewriteReadmeBlock } from './readme-block.ts'
 
 const WARM_UP = 2000
 const CALLS = 3000
@@ -20,14 +19,9 @@ const BASE_URL = 'https://api.example.test'
 const DEMO = { username: 'user1', password: 'password123' }
 const write = !process.argv.includes('--no-write')
 
-setFlagsFromString('--expose-gc')
-const gc = runInNewContext('gc') as () => void
-
 /** The heap in use after the collector has run and pending callbacks (finalizers, I/O) have had their turn. */
 async function heapAfterGc(): Promise<number> {
-  gc()
-  await new Promise((resolve) => setTimeout(resolve, 50))
-  gc()
+  await collectGarbage()
   return process.memoryUsage().heapUsed
 }
 
@@ -69,13 +63,4 @@ const block = [
 ].join('\n')
 console.log(block)
 
-if (write) {
-  const readmeUrl = new URL('../README.md', import.meta.url)
-  const readme = readFileSync(readmeUrl, 'utf8')
-  const start = '<!-- kit-memory:start -->'
-  const end = '<!-- kit-memory:end -->'
-  const from = readme.indexOf(start)
-  const to = readme.indexOf(end)
-  if (from < 0 || to < from) throw new Error(`README has no ${start} … ${end} block`)
-  writeFileSync(readmeUrl, `${readme.slice(0, from + start.length)}\n${block}\n${readme.slice(to)}`)
-}
+if (write) rewriteReadmeBlock('kit-memory', block)

@@ -14,11 +14,12 @@
  *
  * Usage: `npm run reliability` (add `-- --no-write` to print without touching README).
  */
-import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import process from 'node:process'
+import { rewriteReadmeBlock } from './readme-block.ts'
 
 const root = new URL('..', import.meta.url)
 const write = !process.argv.includes('--no-write')
@@ -93,20 +94,6 @@ function section(suites: ReturnType<typeof runSuites>, soak: Soak): string {
   ].join('\n')
 }
 
-function rewriteReadme(text: string): void {
-  const readmeUrl = new URL('README.md', root)
-  const readme = readFileSync(readmeUrl, 'utf8')
-  const start = '<!-- reliability:start -->'
-  const end = '<!-- reliability:end -->'
-  const from = readme.indexOf(start)
-  const to = readme.indexOf(end)
-  if (from < 0 || to < from) throw new Error('README has no reliability markers')
-  writeFileSync(readmeUrl, `${readme.slice(0, from + start.length)}\n${text}\n${readme.slice(to)}`)
-  // Biome formats README too (aligned tables): leave it as the lint step expects.
-  execFileSync('npx', ['biome', 'format', '--write', 'README.md'], { cwd: root, stdio: 'ignore' })
-  console.log('README.md updated.')
-}
-
 const text = section(runSuites(), runSoak())
 console.log(`\n${text}\n`)
-if (write) rewriteReadme(text)
+if (write) rewriteReadmeBlock('reliability', text)

@@ -3,13 +3,11 @@
  * controls, cookies and records), it keeps fetch's contract (TypeError, abort), leaves other URLs to the global
  * fetch, and keeps nothing per request.
  */
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createAuthHandlers } from '../mock-server/index.ts'
 import { createAuthClient, isAuthError } from '../src/index.ts'
+import { heapAfterGc } from './support/heap.ts'
 import { API, DEMO } from './support/sdk.ts'
-import { idle } from './support/time.ts'
 
 const kit = createAuthHandlers({ baseUrl: API, bcryptCost: 4, accessTokenTtl: 60 })
 const bodyKit = createAuthHandlers({ baseUrl: `${API}/auth`, bcryptCost: 4, transport: 'body' })
@@ -19,16 +17,6 @@ afterEach(() => {
   bodyKit.reset()
   vi.unstubAllGlobals()
 })
-
-/** The heap in use once Node's garbage collector has run (reached without starting Node with `--expose-gc`). */
-async function heapAfterGc(): Promise<number> {
-  setFlagsFromString('--expose-gc')
-  const gc = runInNewContext('gc') as () => void
-  gc()
-  await idle() // let finalizers and pending I/O callbacks run, then collect what they freed
-  gc()
-  return process.memoryUsage().heapUsed
-}
 
 describe('the SDK on the direct fetch', () => {
   it('logs in, calls the API and refreshes through the cookie jar, with no MSW server running', async () => {

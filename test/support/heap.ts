@@ -3,18 +3,8 @@
  * the number of live JavaScript objects, closures and strings, which capacity growth of V8's own tables (undici's
  * FinalizationRegistry of requests, for one) does not change.
  */
-import { getHeapSnapshot, setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
-import { idle } from './time.ts'
-
-/** Collects garbage twice, with finalizers and pending I/O callbacks between. */
-async function collect(): Promise<void> {
-  setFlagsFromString('--expose-gc')
-  const gc = runInNewContext('gc') as () => void
-  gc()
-  await idle()
-  gc()
-}
+import { getHeapSnapshot } from 'node:v8'
+import { collectGarbage as collect } from './gc.ts'
 
 /** The heap in use once the garbage collector has run. */
 export async function heapAfterGc(): Promise<number> {
