@@ -8,6 +8,7 @@ import { type AuthClient, type AuthClientOptions, createAuthClient } from '../sr
 import { API, answered, DEMO, installFakeClock, mockServers } from './support/sdk.ts'
 import { recordingStorage } from './support/sdk-checks.ts'
 import { idle, settle } from './support/time.ts'
+import { claimsOf } from './support/tokens.ts'
 
 const BODY = 'https://body.example.test'
 const OTHER = 'https://other.example.test'
@@ -79,6 +80,21 @@ describe('several tabs share one session', () => {
     expect(waits).toEqual([1, 1, 1, 1])
     await Promise.all(tabs.map((tab) => tab.api.get('protected')))
     expect(answered(mock, 401)).toBe(0)
+  })
+
+  it('a login while another tab refreshes the old session leaves every tab in the new session, whatever the channel delivers last', async () => {
+    const tabs = openTabs(2)
+    const [first, second] = tabs as [AuthClient, AuthClient]
+    await second.login(DEMO)
+    const old = claimsOf((await sameTokenEverywhere(tabs, 'the first login to reach both tabs')) as string).sid
+    // The second tab refreshes the old session under the lock; the login waits for it, then opens a new session.
+    const refreshed = second.refresh()
+    await first.login(DEMO)
+    await refreshed
+    await idle(100) // any news still on the channel arrives
+    const current = claimsOf((await sameTokenEverywhere(tabs, 'the new session to reach both tabs')) as string).sid
+    expect(current).not.toBe(old)
+    expect(mock.count('/login')).toBe(2)
   })
 
   it('a logout in one tab ends the session in every tab at once: no tab sends a token afterwards', async () => {

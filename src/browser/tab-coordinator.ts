@@ -138,7 +138,13 @@ export function createTabCoordinator(parts: TabCoordinatorParts): Coordinator | 
         return refresh(version() !== before)
       })
     },
-    exclusive: locked,
+    // A login: the news the last holder of the lock posted (its refresh of the session this login replaces, or that
+    // session's end) is heard first, so that it cannot arrive after the login and be taken for the new session's.
+    exclusive: (task) =>
+      locked(async () => {
+        await echo.roundTrip()
+        return task()
+      }),
     announce(news: TabNews): void {
       channel.postMessage(news)
     },
