@@ -50,9 +50,14 @@ const TABS = 2
  * nothing a run leaves behind can reach the next one, so a failure shrinks on a clean slate.
  */
 const runs = { count: 0 }
+/** The runs jump the clock with answers in flight on purpose: the kit's notice of each jump is expected here. */
+const jumpsExpected = { error() {} }
 function kitFor(transport: RefreshTransport): { kit: AuthHandlers; baseUrl: string } {
   const baseUrl = `https://run-${++runs.count}.example.test`
-  return { kit: createAuthHandlers({ baseUrl, bcryptCost: 4, accessTokenTtl: TTL, transport }), baseUrl }
+  return {
+    kit: createAuthHandlers({ baseUrl, bcryptCost: 4, accessTokenTtl: TTL, transport, logger: jumpsExpected }),
+    baseUrl,
+  }
 }
 
 /** What the model knows: whether a session is meant to be live (logouts are generated only then). */
