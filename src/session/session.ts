@@ -111,11 +111,11 @@ export class Session {
       throw new TypeError('`credentials` must be an object, such as { username, password }')
     }
     const logoutsBefore = this.#logouts
-    let sentAt = markNow()
-    // Under the tabs' lock too: no other tab's refresh of the old session may answer after this login.
-    const answer = await this.#coordinator.exclusive(() =>
-      this.#lane.run(async () => {
-        sentAt = markNow()
+    // Under the tabs' lock, news included: no other tab's refresh of the old session may answer after this login,
+    // and the next holder of the lock hears of the new session before it acts.
+    await this.#coordinator.exclusive(async () => {
+      const { answer, sentAt } = await this.#lane.run(async () => {
+        const sentAt = markNow()
         const tokens = await this.#calls.login(credentials)
         if (this.#logouts !== logoutsBefore) {
           // A logout overtook this login: the revocation it queued right behind this call ends the session this
@@ -123,12 +123,12 @@ export class Session {
           this.#orphaned = { logout: this.#logouts, refreshToken: tokens.refreshToken }
           throw loggedOut()
         }
-        return tokens
-      }),
-    )
-    this.#begin()
-    const access = this.#install(answer, sentAt, undefined)
-    this.#announceTokens('login', access, answer.refreshToken)
+        return { answer: tokens, sentAt }
+      })
+      this.#begin()
+      const access = this.#install(answer, sentAt, undefined)
+      this.#announceTokens('login', access, answer.refreshToken)
+    })
   }
 
   /**
@@ -288,16 +288,18 @@ export class Session {
   }
 
   async #runRefresh(session: number): Promise<AccessToken> {
-    const sentAt = markNow()
+    let sentAt = markNow()
     try {
       const presented = this.#options.transport === 'body' ? await this.#refreshTokens.read() : undefined
       if (session !== this.#id) throw loggedOut()
       if (this.#options.transport === 'body' && presented === undefined) {
         throw new AuthError('SESSION_EXPIRED', { detail: 'there is no refresh token to send' })
       }
-      // A retry waiting out its backoff when the session ends (a logout, here or in another tab) is not sent.
+      // A retry waiting out its backoff when the session ends (a logout, here or in another tab) is not sent; one
+      // that is sent times the token it brings from its own sending, not the first attempt's (a backoff, a sleep).
       const answer = await this.#calls.refresh(presented, () => {
         if (session !== this.#id) throw loggedOut()
+        sentAt = markNow()
       })
       if (session !== this.#id) {
         // Overtaken by a logout (not by a login, whose session lives on): that logout revokes this token.
