@@ -14,25 +14,34 @@ export interface RefreshCookie {
   read(c: CookieContext): string | undefined
   /** Sets the cookie for `maxAge` seconds; 0 expires it. */
   write(c: CookieContext, value: string, maxAge: number): void
+  /**
+   * The `Set-Cookie` value that sets the cookie for `maxAge` seconds, for an answer built without `c` (its cookie
+   * channel, when the transport has one, receives it here).
+   */
+  setCookie(c: CookieContext, value: string, maxAge: number): string
 }
 
 export function createRefreshCookie({ name, path, sameSite }: AppConfig['cookie']): RefreshCookie {
+  const setCookie = (c: CookieContext, value: string, maxAge: number) => {
+    // Browsers keep a cookie at most 400 days (RFC 6265bis), and Hono refuses a longer Max-Age.
+    const header = generateCookie(name, value, {
+      httpOnly: true,
+      secure: true,
+      sameSite,
+      path,
+      maxAge: Math.min(maxAge, MAX_COOKIE_AGE),
+    })
+    c.env?.cookies?.write(header)
+    return header
+  }
   return {
     read(c) {
       const header = c.req.header('cookie') ?? c.env?.cookies?.read()
       return header ? parseCookies(header, name)[name] : undefined
     },
     write(c, value, maxAge) {
-      // Browsers keep a cookie at most 400 days (RFC 6265bis), and Hono refuses a longer Max-Age.
-      const setCookie = generateCookie(name, value, {
-        httpOnly: true,
-        secure: true,
-        sameSite,
-        path,
-        maxAge: Math.min(maxAge, MAX_COOKIE_AGE),
-      })
-      c.header('set-cookie', setCookie, { append: true })
-      c.env?.cookies?.write(setCookie)
+      c.header('set-cookie', setCookie(c, value, maxAge), { append: true })
     },
+    setCookie,
   }
 }

@@ -44,16 +44,24 @@ function revocationFailed(cause: unknown): HttpProblem {
   return Object.assign(problem, { cause })
 }
 
+/**
+ * The answer carrying tokens, built as one `Response` with a plain headers object: no `Headers` is built per answer,
+ * and the Node server writes such an answer's headers as they are.
+ */
 function tokenResponder({ config, cookie }: RouteDependencies) {
   return (c: AppContext, tokens: IssuedTokens, via: 'cookie' | 'body') => {
-    c.header('cache-control', 'no-store')
-    c.header('pragma', 'no-cache')
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      pragma: 'no-cache',
+    }
     if (tokens.refreshToken !== undefined && via === 'cookie') {
-      cookie.write(c, tokens.refreshToken, Math.max(0, tokens.refreshExpiresAt - Math.floor(config.clock() / 1000)))
+      const maxAge = Math.max(0, tokens.refreshExpiresAt - Math.floor(config.clock() / 1000))
+      headers['set-cookie'] = cookie.setCookie(c, tokens.refreshToken, maxAge)
     }
     const body: { accessToken: string; refreshToken?: string } = { accessToken: tokens.accessToken }
     if (tokens.refreshToken !== undefined && via === 'body') body.refreshToken = tokens.refreshToken
-    return c.json(body)
+    return new Response(JSON.stringify(body), { headers })
   }
 }
 

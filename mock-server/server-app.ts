@@ -40,5 +40,12 @@ export function createServerFetch(target: Target, basePath: string, home: HomeRo
     const route = routeOf(c.req.raw, basePath)
     return route ? target.kit.answer(route, c.req.raw, c.env) : target.kit.app.fetch(c.req.raw, undefined, client)
   })
-  return async (request, delivery) => own.fetch(request, delivery)
+  if (target.kit) return async (request, delivery) => own.fetch(request, delivery)
+  const { app } = target
+  // Without the controls, the own routes above answer only GET (and HEAD): any other method (the protocol's POSTs)
+  // would fall through to the app anyway, so it goes there directly, sparing a second router and context.
+  return async (request, delivery) =>
+    request.method === 'GET' || request.method === 'HEAD'
+      ? own.fetch(request, delivery)
+      : app.fetch(request, undefined, delivery.client)
 }

@@ -6,6 +6,7 @@
 import { createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { type AuthApp, createAuthApp } from '../mock-server/index.ts'
+import { base64url } from '../mock-server/jwt.ts'
 import { DEMO, get, post, problemOf, tokensOf } from './support/requests.ts'
 import { claimsOf, signHs256, unsigned, withHeader } from './support/tokens.ts'
 
@@ -31,6 +32,14 @@ function resigned(token: string, secret: string, changes: Record<string, unknown
   const claims: Record<string, unknown> = { ...claimsOf(token), ...changes }
   for (const [name, value] of Object.entries(changes)) if (value === undefined) delete claims[name]
   return signHs256(secret, typ, claims)
+}
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+
+/** The same token with its signature spelled another way: the same 32 bytes, the last character's unused bits set. */
+function respelled(token: string): string {
+  const last = ALPHABET.indexOf(token.at(-1) as string)
+  return `${token.slice(0, -1)}${ALPHABET[last | 1]}`
 }
 
 describe('access tokens', () => {
@@ -71,6 +80,7 @@ describe('access tokens', () => {
       (token) => withHeader(token, { alg: 'HS256', typ: 'at+jwt', jku: 'https://evil.example/keys' }),
     ],
     ['a crit header', (token) => withHeader(token, { alg: 'HS256', typ: 'at+jwt', crit: ['nbf'] })],
+    ['its signature spelled another way (the same bytes)', respelled],
   ])('refuses one with %s', async (_, forge) => {
     const app = appWith()
     const { accessToken } = await session(app)
@@ -97,10 +107,20 @@ describe('refresh tokens', () => {
     ['another family', (token) => resigned(token, SECRETS.refreshSecret, { fam: crypto.randomUUID() }, 'rt+jwt')],
     ['another subject', (token) => resigned(token, SECRETS.refreshSecret, { sub: '2' }, 'rt+jwt')],
     ['alg none', (token) => unsigned(token, 'none')],
+    ['its signature spelled another way (the same bytes)', respelled],
   ])('refuses one with %s, and the genuine token still works', async (_, forge) => {
     const app = appWith()
     const { refreshToken } = await session(app)
     await problemOf(await app.fetch(post(at('/refresh'), { refreshToken: forge(refreshToken) })), 400)
     expect(await refreshStatus(app, refreshToken)).toBe(200)
+  })
+})
+
+describe('base64url', () => {
+  it('spells every length of bytes as Node’s own unpadded base64url does', () => {
+    for (let length = 0; length <= 70; length++) {
+      const bytes = crypto.getRandomValues(new Uint8Array(length))
+      expect(base64url(bytes)).toBe(Buffer.from(bytes).toString('base64url'))
+    }
   })
 })
