@@ -6,32 +6,15 @@ import { Hono } from 'hono'
 import { cors } from 'hono/cors'
 import { createAccounts } from './accounts.ts'
 import { extraClaimsOf } from './claims.ts'
-import { type BodyReader, HttpProblem, problemResponse } from './http.ts'
+import type { ClientConnection, CookieChannel } from './connection.ts'
+import { HttpProblem, problemResponse } from './http.ts'
 import { type AppConfig, type AuthAppOptions, normalizeAppOptions, randomSecret } from './options.ts'
 import { createRefreshCookie } from './refresh-cookie.ts'
 import { type AppEnv, authRoutes } from './routes.ts'
 import { createSessions } from './sessions.ts'
 import { isStoreFailure } from './store/failure.ts'
 
-/**
- * How a transport without real cookie headers exchanges cookies with the app:
- * in a browser, a mocked request or response cannot carry `Cookie` or
- * `Set-Cookie` (forbidden header names), so the MSW handlers pass them here.
- */
-export interface CookieChannel {
-  /** The `Cookie` header a browser would send with this request. */
-  read(): string | undefined
-  /** Receives each `Set-Cookie` value of the answer. */
-  write(setCookie: string): void
-}
-
-/** What the transport knows of the client's connection. */
-export interface ClientConnection {
-  /** The peer's IP address, as the socket reports it: failed logins are counted per address. */
-  readonly address?: string | undefined
-  /** Reads the body from the transport itself, faster than through `request.body`. */
-  readonly readBody?: BodyReader | undefined
-}
+export type { ClientConnection, CookieChannel } from './connection.ts'
 
 /** The protocol as a fetch app, plus the controls that need no transport. */
 export interface AuthApp {

@@ -2,7 +2,7 @@
 import type { Context } from 'hono'
 import { generateCookie } from 'hono/cookie'
 import { parse as parseCookies } from 'hono/utils/cookie'
-import type { CookieChannel } from './app.ts'
+import type { CookieChannel } from './connection.ts'
 import type { AppConfig } from './options.ts'
 
 /** The longest cookie lifetime browsers keep (RFC 6265bis: 400 days), in seconds. */

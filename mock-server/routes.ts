@@ -1,8 +1,8 @@
 /** The protocol's routes on a Hono router: register, login, the refresh operation, logout, protected. */
 import { type Context, Hono } from 'hono'
 import type { Accounts } from './accounts.ts'
-import type { ClientConnection, CookieChannel } from './app.ts'
 import { protectedUserOf } from './claims.ts'
+import type { ClientConnection, CookieChannel } from './connection.ts'
 import { HttpProblem, optionalString, readJsonObject, requiredString } from './http.ts'
 import type { AppConfig } from './options.ts'
 import type { RefreshCookie } from './refresh-cookie.ts'
