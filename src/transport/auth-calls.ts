@@ -52,7 +52,7 @@ export function createAuthCalls(options: NormalizedOptions) {
   return {
     login: (credentials: Record<string, unknown>) => tokens('login', endpoints.login, credentials, 0),
 
-    /** `beforeRetry` throws when the refresh is no longer wanted (its session ended during a backoff). */
+    /** `beforeRetry` runs before each retry is sent; it throws when the refresh is no longer wanted (a logout). */
     refresh: (refreshToken: string | undefined, beforeRetry?: () => void) =>
       tokens('refresh', endpoints.refresh, bodyOf(refreshToken), options.refreshRetries, beforeRetry),
 
